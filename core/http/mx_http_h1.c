@@ -1,0 +1,1986 @@
+#include "mx_http.h"
+
+#include <http_parser.h>
+#include <sys/sendfile.h>
+#include <netinet/tcp.h>
+
+/*
+ * HTTP/1.x on a connection: http-parser glue, keep-alive and pipelining,
+ * request bodies (Content-Length and chunked), and the output queue
+ * written with writev()/sendfile().
+ *
+ * The header block of a request is parsed in one piece once its end is
+ * in the buffer, so header names and values point into the connection
+ * buffer, which stays in place until the request is finished.
+ */
+
+#define MX_H1_POSTPONE   1460    /* nginx's postpone_output */
+#define MX_H1_MAX_IOV    64
+
+typedef enum {
+    MX_H1_READING_HEADERS = 0,
+    MX_H1_PROCESSING,
+    MX_H1_DISCARDING,
+    MX_H1_IDLE
+} mx_h1_state_e;
+
+typedef struct {
+    mx_connection_t     *c;
+    mx_http_port_t      *port;
+    mx_http_request_t   *r;
+
+    u_char              *buf;        /* malloc'ed; owned by the connection */
+    size_t               size;
+    size_t               pos;        /* parsed up to */
+    size_t               last;       /* data up to */
+    size_t               scan;       /* header end search resumes here */
+
+    u_char              *body_buf;   /* overflow for the body, r->pool */
+    size_t               body_pos, body_last, body_size;
+
+    http_parser          parser;
+    mx_table_elt_t      *cur;        /* the header being parsed */
+    unsigned             last_was_value:1;
+    unsigned             message_complete:1;
+    unsigned             header_error:1;
+    unsigned             reading_body:1;
+    unsigned             continue_sent:1;
+
+    mx_h1_state_e        state;
+} mx_h1_conn_t;
+
+static void mx_h1_read_request(mx_connection_t *c);
+static void mx_h1_keepalive_handler(mx_connection_t *c);
+static void mx_h1_write_handler(mx_connection_t *c);
+static void mx_h1_body_handler(mx_connection_t *c);
+static void mx_h1_discard_handler(mx_connection_t *c);
+static void mx_h1_close(mx_h1_conn_t *hc);
+static void mx_h1_finish(mx_http_request_t *r);
+static int  mx_h1_flush(mx_http_request_t *r);
+static void mx_h1_close_with(mx_h1_conn_t *hc, mx_uint_t status);
+
+static int mx_h1_send_header(mx_http_request_t *r);
+static int mx_h1_send_chain(mx_http_request_t *r, mx_chain_t *in);
+static void mx_h1_finalize(mx_http_request_t *r, int rc);
+static int mx_h1_read_body(mx_http_request_t *r);
+
+static const mx_http_proto_t  mx_h1_proto = {
+    mx_h1_send_header,
+    mx_h1_send_chain,
+    mx_h1_finalize,
+    mx_h1_read_body
+};
+
+static http_parser_settings  mx_h1_settings;
+
+
+/* ------------------------------------------------------- connection */
+
+void
+mx_http_init_connection(mx_connection_t *c)
+{
+    mx_h1_conn_t             *hc;
+    mx_http_port_t           *port = c->listening->servers;
+    mx_http_core_srv_conf_t  *cscf = port->default_server;
+    int                       one = 1;
+
+    hc = mx_pcalloc(c->pool, sizeof(mx_h1_conn_t));
+    if (hc == NULL) {
+        mx_conn_close(c);
+        return;
+    }
+
+    hc->c = c;
+    hc->port = port;
+    hc->size = cscf->client_header_buffer_size;
+    hc->buf = malloc(hc->size);
+    if (hc->buf == NULL) {
+        mx_conn_close(c);
+        return;
+    }
+
+    (void) setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+
+    c->data = hc;
+    c->log.handler = mx_http_log_error_handler;
+    c->log.data = hc;
+    c->log.action = "reading client request line";
+
+    c->read_handler = mx_h1_read_request;
+    c->write_handler = NULL;
+
+    mx_conn_read_timer(c, cscf->client_header_timeout);
+    mx_conn_want_read(c, 1);
+}
+
+
+static void
+mx_h1_close(mx_h1_conn_t *hc)
+{
+    mx_connection_t  *c = hc->c;
+
+    if (hc->r) {
+        mx_http_free_request(hc->r);
+        hc->r = NULL;
+    }
+
+    free(hc->buf);
+    hc->buf = NULL;
+    mx_conn_close(c);
+}
+
+
+/* closes with a status for the access log but no response */
+static void
+mx_h1_close_with(mx_h1_conn_t *hc, mx_uint_t status)
+{
+    if (hc->r) {
+        if (hc->r->headers_out.status == 0) {
+            hc->r->headers_out.status = status;
+        }
+        mx_http_log_request(hc->r);
+    }
+
+    mx_h1_close(hc);
+}
+
+
+/* ---------------------------------------------------- parser callbacks */
+
+static int
+mx_h1_on_url(http_parser *p, const char *at, size_t len)
+{
+    mx_h1_conn_t  *hc = p->data;
+    mx_str_t      *u = &hc->r->unparsed_uri;
+
+    if (u->data == NULL) {
+        u->data = (u_char *) at;
+    }
+
+    u->len = (u_char *) at + len - u->data;
+    return 0;
+}
+
+
+static int
+mx_h1_on_header_field(http_parser *p, const char *at, size_t len)
+{
+    mx_h1_conn_t  *hc = p->data;
+
+    if (hc->cur == NULL || hc->last_was_value) {
+        hc->cur = mx_array_push(&hc->r->headers_in.headers);
+        if (hc->cur == NULL) {
+            return 1;
+        }
+
+        hc->cur->key.data = (u_char *) at;
+        hc->cur->key.len = 0;
+        hc->cur->value.data = (u_char *) "";
+        hc->cur->value.len = 0;
+        hc->cur->lowcase_key = NULL;
+        hc->cur->hash = 1;
+        hc->last_was_value = 0;
+    }
+
+    hc->cur->key.len = (u_char *) at + len - hc->cur->key.data;
+    return 0;
+}
+
+
+static int
+mx_h1_on_header_value(http_parser *p, const char *at, size_t len)
+{
+    mx_h1_conn_t  *hc = p->data;
+
+    if (hc->cur == NULL) {
+        return 1;
+    }
+
+    if (!hc->last_was_value) {
+        hc->cur->value.data = (u_char *) at;
+        hc->last_was_value = 1;
+    }
+
+    hc->cur->value.len = (u_char *) at + len - hc->cur->value.data;
+    return 0;
+}
+
+
+static int
+mx_h1_on_headers_complete(http_parser *p)
+{
+    mx_h1_conn_t  *hc = p->data;
+
+    mx_unused(hc);
+    return 0;
+}
+
+
+static int
+mx_h1_on_body(http_parser *p, const char *at, size_t len)
+{
+    mx_h1_conn_t             *hc = p->data;
+    mx_http_request_t        *r = hc->r;
+    mx_http_core_loc_conf_t  *clcf;
+    mx_http_request_body_t   *rb = r->request_body;
+    mx_chain_t               *cl, **ll;
+    mx_buf_t                 *b;
+
+    if (rb == NULL) {
+        return 0;
+    }
+
+    rb->received += len;
+
+    clcf = r->loc_conf[mx_http_core_module.ctx_index];
+    if (clcf->client_max_body_size
+        && rb->received > clcf->client_max_body_size)
+    {
+        hc->header_error = 1;   /* 413, see the caller */
+        http_parser_pause(p, 1);
+        return 0;
+    }
+
+    if (rb->discard) {
+        return 0;
+    }
+
+    /* the body stays where it was read: connection or body buffer */
+    b = mx_pcalloc(r->pool, sizeof(mx_buf_t) + sizeof(mx_chain_t));
+    if (b == NULL) {
+        return 1;
+    }
+
+    b->pos = (u_char *) at;
+    b->last = (u_char *) at + len;
+    b->fd = -1;
+    cl = (mx_chain_t *) (b + 1);
+    cl->buf = b;
+    cl->next = NULL;
+
+    for (ll = &rb->bufs; *ll; ll = &(*ll)->next) { /* void */ }
+    *ll = cl;
+
+    return 0;
+}
+
+
+static int
+mx_h1_on_message_complete(http_parser *p)
+{
+    mx_h1_conn_t  *hc = p->data;
+
+    hc->message_complete = 1;
+
+    /* the next pipelined request waits for this one */
+    http_parser_pause(p, 1);
+    return 0;
+}
+
+
+/* ----------------------------------------------------- request line */
+
+static mx_uint_t
+mx_h1_method(unsigned m)
+{
+    switch (m) {
+    case HTTP_GET: return MX_HTTP_GET;
+    case HTTP_HEAD: return MX_HTTP_HEAD;
+    case HTTP_POST: return MX_HTTP_POST;
+    case HTTP_PUT: return MX_HTTP_PUT;
+    case HTTP_DELETE: return MX_HTTP_DELETE;
+    case HTTP_OPTIONS: return MX_HTTP_OPTIONS;
+    case HTTP_PATCH: return MX_HTTP_PATCH;
+    case HTTP_TRACE: return MX_HTTP_TRACE;
+    case HTTP_CONNECT: return MX_HTTP_CONNECT;
+    case HTTP_MKCOL: return MX_HTTP_MKCOL;
+    case HTTP_COPY: return MX_HTTP_COPY;
+    case HTTP_MOVE: return MX_HTTP_MOVE;
+    case HTTP_PROPFIND: return MX_HTTP_PROPFIND;
+    case HTTP_PROPPATCH: return MX_HTTP_PROPPATCH;
+    case HTTP_LOCK: return MX_HTTP_LOCK;
+    case HTTP_UNLOCK: return MX_HTTP_UNLOCK;
+    default: return MX_HTTP_UNKNOWN;
+    }
+}
+
+
+static int
+mx_h1_hex(u_char c)
+{
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+
+    c = mx_tolower(c);
+    if (c >= 'a' && c <= 'f') {
+        return c - 'a' + 10;
+    }
+
+    return -1;
+}
+
+
+/*
+ * Decodes %XX and normalizes "//", "/./" and "/../" in the path as nginx
+ * does; MX_DECLINED when the path climbs above the root.
+ */
+static int
+mx_h1_parse_uri(mx_http_request_t *r)
+{
+    u_char   *src, *end, *q, *dst, *start, ch;
+    int       hi, lo;
+    size_t    i;
+
+    src = r->unparsed_uri.data;
+    end = src + r->unparsed_uri.len;
+
+    if (src == end) {
+        return MX_DECLINED;
+    }
+
+    /* absolute form: "http://host/path" */
+    if (*src != '/') {
+        if (end - src > 7 && mx_strcasecmp_n(src, (u_char *) "http://", 7)
+                             == 0)
+        {
+            src += 7;
+        } else if (end - src > 8
+                   && mx_strcasecmp_n(src, (u_char *) "https://", 8) == 0)
+        {
+            src += 8;
+        } else if (r->method == MX_HTTP_OPTIONS && end - src == 1
+                   && *src == '*')
+        {
+            mx_str_set(&r->uri, "*");
+            return MX_OK;
+        } else {
+            return MX_DECLINED;
+        }
+
+        while (src < end && *src != '/') {
+            src++;
+        }
+
+        if (src == end) {
+            mx_str_set(&r->uri, "/");
+            return MX_OK;
+        }
+    }
+
+    q = memchr(src, '?', end - src);
+    if (q) {
+        r->args.data = q + 1;
+        r->args.len = end - q - 1;
+        end = q;
+    }
+
+    dst = mx_pnalloc(r->pool, end - src + 1);
+    if (dst == NULL) {
+        return MX_ERROR;
+    }
+
+    start = dst;
+
+    while (src < end) {
+        ch = *src++;
+
+        if (ch == '%' && end - src >= 2) {
+            hi = mx_h1_hex(src[0]);
+            lo = mx_h1_hex(src[1]);
+            if (hi >= 0 && lo >= 0) {
+                ch = (u_char) (hi * 16 + lo);
+                src += 2;
+                if (ch == '\0') {
+                    return MX_DECLINED;
+                }
+            }
+
+        } else if (ch == '%') {
+            return MX_DECLINED;
+        }
+
+        if (ch == '/' && dst > start && dst[-1] == '/') {
+            /* merge slashes */
+            continue;
+        }
+
+        *dst++ = ch;
+
+        /* "/." and "/.." at a segment end */
+        if (dst - start >= 2 && dst[-1] == '/' && dst[-2] == '.'
+            && (dst - start == 2 || dst[-3] == '/'))
+        {
+            if (dst - start >= 3) {
+                dst -= 2;
+            }
+
+        } else if (dst - start >= 3 && dst[-1] == '/' && dst[-2] == '.'
+                   && dst[-3] == '.' && (dst - start >= 4 && dst[-4] == '/'))
+        {
+            dst -= 4;
+            if (dst == start) {
+                return MX_DECLINED;
+            }
+            while (dst > start && dst[-1] != '/') {
+                dst--;
+            }
+        }
+    }
+
+    /* a trailing "/." or "/.." */
+    if (dst - start >= 2 && dst[-1] == '.' && dst[-2] == '/') {
+        dst--;
+
+    } else if (dst - start >= 3 && dst[-1] == '.' && dst[-2] == '.'
+               && dst[-3] == '/')
+    {
+        dst -= 3;
+        if (dst == start) {
+            return MX_DECLINED;
+        }
+        while (dst > start && dst[-1] != '/') {
+            dst--;
+        }
+    }
+
+    r->uri.data = start;
+    r->uri.len = dst - start;
+
+    if (r->uri.len == 0) {
+        return MX_DECLINED;
+    }
+
+    for (i = r->uri.len; i > 0; i--) {
+        if (r->uri.data[i - 1] == '.') {
+            r->exten.data = &r->uri.data[i];
+            r->exten.len = r->uri.len - i;
+            break;
+        }
+        if (r->uri.data[i - 1] == '/') {
+            break;
+        }
+    }
+
+    return MX_OK;
+}
+
+
+/* indexes the headers the core uses; MX_DECLINED on a bad request */
+static int
+mx_h1_process_headers(mx_http_request_t *r)
+{
+    mx_http_headers_in_t  *hin = &r->headers_in;
+    mx_table_elt_t        *h;
+    mx_uint_t              i;
+    off_t                  n;
+
+    h = hin->headers.elts;
+
+    for (i = 0; i < hin->headers.nelts; i++) {
+
+#define MX_IS(name)                                                       \
+    (h[i].key.len == sizeof(name) - 1                                     \
+     && mx_strcasecmp_n(h[i].key.data, (u_char *) name,                   \
+                        sizeof(name) - 1) == 0)
+
+        h[i].hash = mx_hash_key_lc(h[i].key.data, h[i].key.len);
+
+        if (h[i].key.len == 0) {
+            return MX_DECLINED;
+        }
+
+        if (MX_IS("host")) {
+            if (hin->host) {
+                mx_log_error(MX_LOG_INFO, &r->connection->log, 0,
+                             "client sent duplicate host header: "
+                             "\"%.*s: %.*s\", previous value: "
+                             "\"%.*s: %.*s\"", MX_STR_ARG(h[i].key),
+                             MX_STR_ARG(h[i].value),
+                             MX_STR_ARG(hin->host->key),
+                             MX_STR_ARG(hin->host->value));
+                return MX_DECLINED;
+            }
+            hin->host = &h[i];
+
+        } else if (MX_IS("content-length")) {
+            n = 0;
+            if (h[i].value.len == 0 || h[i].value.len > 18) {
+                goto invalid_cl;
+            }
+            for (size_t k = 0; k < h[i].value.len; k++) {
+                if (h[i].value.data[k] < '0' || h[i].value.data[k] > '9') {
+                    goto invalid_cl;
+                }
+                n = n * 10 + (h[i].value.data[k] - '0');
+            }
+
+            if (hin->content_length) {
+                mx_log_error(MX_LOG_INFO, &r->connection->log, 0,
+                             "client sent duplicate header line: "
+                             "\"%.*s: %.*s\", previous value: "
+                             "\"%.*s: %.*s\"", MX_STR_ARG(h[i].key),
+                             MX_STR_ARG(h[i].value),
+                             MX_STR_ARG(hin->content_length->key),
+                             MX_STR_ARG(hin->content_length->value));
+                return MX_DECLINED;
+            }
+
+            hin->content_length = &h[i];
+            hin->content_length_n = n;
+            continue;
+
+        invalid_cl:
+            mx_log_error(MX_LOG_INFO, &r->connection->log, 0,
+                         "client sent invalid \"Content-Length\" header");
+            return MX_DECLINED;
+
+        } else if (MX_IS("transfer-encoding")) {
+            if (hin->transfer_encoding) {
+                return MX_DECLINED;
+            }
+            hin->transfer_encoding = &h[i];
+
+        } else if (MX_IS("connection")) {
+            hin->connection = &h[i];
+            if (memmem(h[i].value.data, h[i].value.len, "close", 5)
+                || memmem(h[i].value.data, h[i].value.len, "Close", 5))
+            {
+                hin->connection_close = 1;
+            }
+            if (h[i].value.len >= 10
+                && (memmem(h[i].value.data, h[i].value.len, "keep-alive", 10)
+                    || memmem(h[i].value.data, h[i].value.len,
+                              "Keep-Alive", 10)))
+            {
+                hin->connection_keepalive = 1;
+            }
+            if (memmem(h[i].value.data, h[i].value.len, "pgrade", 6)) {
+                hin->connection_upgrade = 1;
+            }
+
+        } else if (MX_IS("expect")) {
+            hin->expect = &h[i];
+            if (h[i].value.len == 12
+                && mx_strcasecmp_n(h[i].value.data,
+                                   (u_char *) "100-continue", 12) == 0)
+            {
+                hin->expect_continue = 1;
+            }
+
+        } else if (MX_IS("user-agent")) {
+            hin->user_agent = &h[i];
+
+        } else if (MX_IS("referer")) {
+            hin->referer = &h[i];
+
+        } else if (MX_IS("content-type")) {
+            hin->content_type = &h[i];
+
+        } else if (MX_IS("cookie")) {
+            if (hin->cookie == NULL) {
+                hin->cookie = &h[i];
+            }
+
+        } else if (MX_IS("x-forwarded-for")) {
+            if (hin->x_forwarded_for == NULL) {
+                hin->x_forwarded_for = &h[i];
+            }
+        }
+
+#undef MX_IS
+    }
+
+    if (hin->transfer_encoding) {
+        if (r->http_version < MX_HTTP_VERSION_11) {
+            mx_log_error(MX_LOG_INFO, &r->connection->log, 0,
+                         "client sent HTTP/1.0 request with "
+                         "\"Transfer-Encoding\" header");
+            return MX_DECLINED;
+        }
+
+        if (hin->transfer_encoding->value.len == 7
+            && mx_strcasecmp_n(hin->transfer_encoding->value.data,
+                               (u_char *) "chunked", 7) == 0)
+        {
+            if (hin->content_length) {
+                /* both: a smuggling attempt */
+                mx_log_error(MX_LOG_INFO, &r->connection->log, 0,
+                             "client sent \"Content-Length\" and "
+                             "\"Transfer-Encoding\" headers at the same "
+                             "time");
+                return MX_DECLINED;
+            }
+
+            hin->chunked = 1;
+            hin->content_length_n = -1;
+
+        } else {
+            mx_log_error(MX_LOG_INFO, &r->connection->log, 0,
+                         "client sent unknown \"Transfer-Encoding\": "
+                         "\"%.*s\"",
+                         MX_STR_ARG(hin->transfer_encoding->value));
+            return 501;
+        }
+    }
+
+    return MX_OK;
+}
+
+
+/* ------------------------------------------------------ reading */
+
+/* the offset just past the end of the header block, or 0 */
+static size_t
+mx_h1_find_header_end(mx_h1_conn_t *hc)
+{
+    u_char  *p, *end;
+
+    p = hc->buf + (hc->scan > hc->pos ? hc->scan : hc->pos);
+    end = hc->buf + hc->last;
+
+    for ( /* void */ ; p < end; p++) {
+        if (*p != '\n') {
+            continue;
+        }
+
+        if (p + 1 < end && p[1] == '\n') {
+            return p + 2 - hc->buf;
+        }
+
+        if (p + 2 < end && p[1] == '\r' && p[2] == '\n') {
+            return p + 3 - hc->buf;
+        }
+    }
+
+    /* resume where a terminator could still start */
+    hc->scan = hc->last > 3 ? hc->last - 3 : 0;
+    return 0;
+}
+
+
+/* MX_OK, MX_DECLINED (would exceed limits: *status set), MX_ERROR */
+static int
+mx_h1_grow(mx_h1_conn_t *hc, mx_uint_t *status)
+{
+    mx_http_core_srv_conf_t  *cscf = hc->port->default_server;
+    size_t                    max, line, nsize;
+    u_char                   *nl, *nbuf;
+
+    max = cscf->large_client_header_buffers_size
+          * cscf->large_client_header_buffers_num;
+
+    /* the request line must fit into one large buffer */
+    nl = memchr(hc->buf + hc->pos, '\n', hc->last - hc->pos);
+    line = nl ? (size_t) (nl - (hc->buf + hc->pos))
+              : hc->last - hc->pos;
+
+    if (line >= cscf->large_client_header_buffers_size) {
+        *status = 414;
+        return MX_DECLINED;
+    }
+
+    if (hc->last - hc->pos >= max) {
+        *status = 494;
+        return MX_DECLINED;
+    }
+
+    /* keep unparsed data at the start */
+    if (hc->pos > 0) {
+        memmove(hc->buf, hc->buf + hc->pos, hc->last - hc->pos);
+        hc->last -= hc->pos;
+        hc->scan = hc->scan > hc->pos ? hc->scan - hc->pos : 0;
+        hc->pos = 0;
+        if (hc->last < hc->size) {
+            return MX_OK;
+        }
+    }
+
+    nsize = hc->size < cscf->large_client_header_buffers_size
+            ? cscf->large_client_header_buffers_size
+            : hc->size + cscf->large_client_header_buffers_size;
+    if (nsize > max) {
+        nsize = max;
+    }
+
+    if (nsize <= hc->size) {
+        *status = 494;
+        return MX_DECLINED;
+    }
+
+    nbuf = realloc(hc->buf, nsize);
+    if (nbuf == NULL) {
+        return MX_ERROR;
+    }
+
+    hc->buf = nbuf;
+    hc->size = nsize;
+    return MX_OK;
+}
+
+
+/* a request that failed to parse: a response, then close */
+static void
+mx_h1_bad_request(mx_h1_conn_t *hc, mx_uint_t status)
+{
+    mx_http_request_t  *r = hc->r;
+
+    if (r == NULL) {
+        r = mx_http_create_request(hc->c, &mx_h1_proto, hc->port);
+        if (r == NULL) {
+            mx_h1_close(hc);
+            return;
+        }
+        hc->r = r;
+    }
+
+    if (r->http_version < MX_HTTP_VERSION_10) {
+        r->http_version = MX_HTTP_VERSION_10;
+    }
+
+    hc->state = MX_H1_PROCESSING;
+    r->keepalive = 0;
+    r->body_read = 1;
+    hc->c->read_handler = NULL;
+    mx_conn_want_read(hc->c, 0);
+    mx_conn_read_timer(hc->c, 0);
+    mx_http_finalize_request(r, (int) status);
+}
+
+
+static void
+mx_h1_start_request(mx_h1_conn_t *hc, size_t end)
+{
+    mx_connection_t     *c = hc->c;
+    mx_http_request_t   *r;
+    size_t               n, len;
+    enum http_errno      err;
+    int                  rc;
+
+    r = mx_http_create_request(c, &mx_h1_proto, hc->port);
+    if (r == NULL) {
+        mx_h1_close(hc);
+        return;
+    }
+
+    hc->r = r;
+    hc->cur = NULL;
+    hc->last_was_value = 0;
+    hc->message_complete = 0;
+    hc->header_error = 0;
+    hc->continue_sent = 0;
+    hc->body_buf = NULL;
+    hc->state = MX_H1_PROCESSING;
+
+    http_parser_init(&hc->parser, HTTP_REQUEST);
+    hc->parser.data = hc;
+
+    len = end - hc->pos;
+    n = http_parser_execute(&hc->parser, &mx_h1_settings,
+                            (char *) hc->buf + hc->pos, len);
+    err = HTTP_PARSER_ERRNO(&hc->parser);
+
+    r->request_line.data = hc->buf + hc->pos;
+    {
+        u_char  *eol = memchr(r->request_line.data, '\n', len);
+
+        r->request_line.len = eol ? (size_t) (eol - r->request_line.data)
+                                  : 0;
+        if (r->request_line.len && eol[-1] == '\r') {
+            r->request_line.len--;
+        }
+    }
+
+    if ((err != HPE_OK && err != HPE_PAUSED) || (err == HPE_OK && n != len))
+    {
+        mx_log_error(MX_LOG_INFO, &c->log, 0,
+                     "client sent invalid request: %s",
+                     http_errno_description(err));
+        hc->pos = hc->last;
+        mx_h1_bad_request(hc, err == HPE_INVALID_VERSION ? 400 : 400);
+        return;
+    }
+
+    hc->pos += n;
+
+    r->method = mx_h1_method(hc->parser.method);
+    {
+        const char  *m = http_method_str(hc->parser.method);
+
+        r->method_name.data = (u_char *) m;
+        r->method_name.len = strlen(m);
+    }
+
+    r->http_version = hc->parser.http_major * 1000 + hc->parser.http_minor;
+    if (hc->parser.http_major != 1) {
+        hc->pos = hc->last;
+        mx_h1_bad_request(hc, 505);
+        return;
+    }
+
+    if (r->http_version == MX_HTTP_VERSION_11) {
+        mx_str_set(&r->http_protocol, "HTTP/1.1");
+    } else {
+        mx_str_set(&r->http_protocol, "HTTP/1.0");
+    }
+
+    rc = mx_h1_process_headers(r);
+    if (rc != MX_OK) {
+        hc->pos = hc->last;
+        mx_h1_bad_request(hc, rc == MX_DECLINED ? 400 : (mx_uint_t) rc);
+        return;
+    }
+
+    if (mx_h1_parse_uri(r) != MX_OK) {
+        mx_log_error(MX_LOG_INFO, &c->log, 0, "client sent invalid request");
+        hc->pos = hc->last;
+        mx_h1_bad_request(hc, 400);
+        return;
+    }
+
+    r->keepalive = r->http_version == MX_HTTP_VERSION_11
+                   ? !r->headers_in.connection_close
+                   : r->headers_in.connection_keepalive;
+
+    if (hc->message_complete) {
+        r->body_read = 1;
+    }
+
+    hc->c->read_handler = NULL;
+    mx_conn_want_read(c, 0);
+    mx_conn_read_timer(c, 0);
+    c->log.action = NULL;
+
+    mx_http_process_request(r);
+}
+
+
+static void
+mx_h1_read_request(mx_connection_t *c)
+{
+    mx_h1_conn_t  *hc = c->data;
+    ssize_t        n;
+    size_t         end;
+    mx_uint_t      status;
+    int            rc;
+
+    if (c->read_timedout) {
+        mx_log_error(MX_LOG_INFO, &c->log, ETIMEDOUT, "client timed out");
+        mx_h1_close_with(hc, 408);
+        return;
+    }
+
+    if (c->close) {
+        mx_h1_close(hc);
+        return;
+    }
+
+    for ( ;; ) {
+        /* skip empty lines between pipelined requests, as nginx does */
+        while (hc->pos < hc->last
+               && (hc->buf[hc->pos] == '\r' || hc->buf[hc->pos] == '\n'))
+        {
+            hc->pos++;
+        }
+
+        end = mx_h1_find_header_end(hc);
+        if (end) {
+            mx_h1_start_request(hc, end);
+            return;
+        }
+
+        if (hc->last == hc->size) {
+            rc = mx_h1_grow(hc, &status);
+            if (rc == MX_ERROR) {
+                mx_h1_close(hc);
+                return;
+            }
+
+            if (rc == MX_DECLINED) {
+                if (status == 414) {
+                    mx_log_error(MX_LOG_INFO, &c->log, 0,
+                                 "client sent too long URI");
+                } else {
+                    mx_log_error(MX_LOG_INFO, &c->log, 0,
+                                 "client sent too large request");
+                }
+                hc->pos = hc->last;
+                mx_h1_bad_request(hc, status);
+                return;
+            }
+        }
+
+        n = mx_conn_recv(c, hc->buf + hc->last, hc->size - hc->last);
+
+        if (n == MX_AGAIN) {
+            mx_conn_want_read(c, 1);
+            if (!ev_is_active(&c->read_timer)) {
+                mx_conn_read_timer(c,
+                    hc->port->default_server->client_header_timeout);
+            }
+            return;
+        }
+
+        if (n == 0 || n == MX_ERROR) {
+            if (n == 0 && hc->last > hc->pos) {
+                mx_log_error(MX_LOG_INFO, &c->log, 0,
+                             "client prematurely closed connection");
+            }
+            mx_h1_close(hc);
+            return;
+        }
+
+        if (hc->last == hc->pos && c->idle) {
+            c->idle = 0;
+        }
+
+        hc->last += n;
+    }
+}
+
+
+static void
+mx_h1_keepalive_handler(mx_connection_t *c)
+{
+    mx_h1_conn_t  *hc = c->data;
+
+    if (c->read_timedout || c->close) {
+        mx_h1_close(hc);
+        return;
+    }
+
+    c->idle = 0;
+    c->log.action = "reading client request line";
+    c->read_handler = mx_h1_read_request;
+    mx_conn_read_timer(c, hc->port->default_server->client_header_timeout);
+    mx_h1_read_request(c);
+}
+
+
+/* ------------------------------------------------------ body */
+
+/*
+ * Feeds buffered bytes to the parser: MX_OK when the body is complete,
+ * MX_AGAIN when more is needed, MX_ERROR / 413 / 400 on failure.
+ */
+static int
+mx_h1_feed_body(mx_h1_conn_t *hc)
+{
+    size_t           n, len;
+    enum http_errno  err;
+    u_char          *data;
+    size_t          *pos, last;
+
+    if (hc->message_complete) {
+        return MX_OK;
+    }
+
+    if (hc->body_buf) {
+        data = hc->body_buf;
+        pos = &hc->body_pos;
+        last = hc->body_last;
+    } else {
+        data = hc->buf;
+        pos = &hc->pos;
+        last = hc->last;
+    }
+
+    len = last - *pos;
+    if (len == 0) {
+        return MX_AGAIN;
+    }
+
+    n = http_parser_execute(&hc->parser, &mx_h1_settings,
+                            (char *) data + *pos, len);
+    *pos += n;
+
+    if (hc->header_error) {
+        return 413;
+    }
+
+    err = HTTP_PARSER_ERRNO(&hc->parser);
+    if (err != HPE_OK && err != HPE_PAUSED) {
+        mx_log_error(MX_LOG_INFO, &hc->c->log, 0,
+                     "client sent invalid body: %s",
+                     http_errno_description(err));
+        return 400;
+    }
+
+    return hc->message_complete ? MX_OK : MX_AGAIN;
+}
+
+
+/* reads more body bytes: MX_OK read some, MX_AGAIN, MX_ERROR/eof */
+static int
+mx_h1_recv_body(mx_h1_conn_t *hc)
+{
+    mx_http_request_t        *r = hc->r;
+    mx_http_core_loc_conf_t  *clcf;
+    ssize_t                   n;
+
+    if (hc->body_buf == NULL && hc->last < hc->size) {
+        n = mx_conn_recv(hc->c, hc->buf + hc->last, hc->size - hc->last);
+        if (n > 0) {
+            hc->last += n;
+        }
+
+    } else {
+        if (hc->body_buf == NULL || hc->body_last == hc->body_size) {
+            /* the previous body buffer is referenced by r's body chain */
+            clcf = r->loc_conf[mx_http_core_module.ctx_index];
+            hc->body_size = clcf->client_body_buffer_size;
+            if (hc->body_size < 1024) {
+                hc->body_size = 1024;
+            }
+            hc->body_buf = mx_pnalloc(r->pool, hc->body_size);
+            if (hc->body_buf == NULL) {
+                return MX_ERROR;
+            }
+            hc->body_pos = 0;
+            hc->body_last = 0;
+        }
+
+        n = mx_conn_recv(hc->c, hc->body_buf + hc->body_last,
+                         hc->body_size - hc->body_last);
+        if (n > 0) {
+            hc->body_last += n;
+        }
+    }
+
+    if (n == MX_AGAIN) {
+        return MX_AGAIN;
+    }
+
+    if (n <= 0) {
+        return MX_ERROR;
+    }
+
+    return MX_OK;
+}
+
+
+static int
+mx_h1_send_continue(mx_h1_conn_t *hc)
+{
+    static const char  cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
+    ssize_t            n;
+
+    if (hc->continue_sent || !hc->r->headers_in.expect_continue
+        || hc->r->http_version < MX_HTTP_VERSION_11)
+    {
+        return MX_OK;
+    }
+
+    hc->continue_sent = 1;
+
+    n = mx_conn_send(hc->c, (u_char *) cont, sizeof(cont) - 1);
+    if (n != sizeof(cont) - 1) {
+        return MX_ERROR;
+    }
+
+    return MX_OK;
+}
+
+
+static void
+mx_h1_body_done(mx_h1_conn_t *hc, int rc)
+{
+    mx_http_request_t       *r = hc->r;
+    mx_http_request_body_t  *rb = r->request_body;
+
+    hc->c->read_handler = NULL;
+    mx_conn_want_read(hc->c, 0);
+    mx_conn_read_timer(hc->c, 0);
+    hc->c->log.action = NULL;
+
+    if (rc != MX_OK) {
+        r->keepalive = 0;
+        r->body_read = 1;
+        mx_http_finalize_request(r, rc);
+        return;
+    }
+
+    r->body_read = 1;
+    rb->done = 1;
+    rb->rest = 0;
+
+    if (rb->post_handler) {
+        rb->post_handler(r);
+    }
+}
+
+
+static void
+mx_h1_body_handler(mx_connection_t *c)
+{
+    mx_h1_conn_t             *hc = c->data;
+    mx_http_request_t        *r = hc->r;
+    mx_http_core_loc_conf_t  *clcf;
+    int                       rc;
+
+    if (c->read_timedout) {
+        mx_log_error(MX_LOG_INFO, &c->log, ETIMEDOUT, "client timed out");
+        mx_h1_body_done(hc, 408);
+        return;
+    }
+
+    for ( ;; ) {
+        rc = mx_h1_feed_body(hc);
+        if (rc != MX_AGAIN) {
+            mx_h1_body_done(hc, rc);
+            return;
+        }
+
+        rc = mx_h1_recv_body(hc);
+        if (rc == MX_AGAIN) {
+            clcf = r->loc_conf[mx_http_core_module.ctx_index];
+            mx_conn_want_read(c, 1);
+            mx_conn_read_timer(c, clcf->client_body_timeout);
+            return;
+        }
+
+        if (rc == MX_ERROR) {
+            mx_log_error(MX_LOG_INFO, &c->log, 0,
+                         "client prematurely closed connection");
+            mx_h1_body_done(hc, MX_HTTP_CLIENT_CLOSED_REQUEST);
+            return;
+        }
+    }
+}
+
+
+static int
+mx_h1_read_body(mx_http_request_t *r)
+{
+    mx_h1_conn_t  *hc = r->connection->data;
+    int            rc;
+
+    if (r->body_read || hc->message_complete) {
+        r->body_read = 1;
+        r->request_body->done = 1;
+        return MX_OK;
+    }
+
+    rc = mx_h1_feed_body(hc);
+    if (rc == MX_OK) {
+        r->body_read = 1;
+        r->request_body->done = 1;
+        return MX_OK;
+    }
+
+    if (rc != MX_AGAIN) {
+        r->keepalive = 0;
+        return rc;
+    }
+
+    if (mx_h1_send_continue(hc) != MX_OK) {
+        return MX_HTTP_CLIENT_CLOSED_REQUEST;
+    }
+
+    hc->c->log.action = "reading client request body";
+    hc->c->read_handler = mx_h1_body_handler;
+    mx_h1_body_handler(hc->c);
+
+    return MX_AGAIN;
+}
+
+
+int
+mx_http_read_client_body(mx_http_request_t *r,
+    mx_http_handler_pt post_handler)
+{
+    mx_http_request_body_t  *rb;
+    int                      rc;
+
+    if (r->request_body) {
+        if (r->request_body->done) {
+            post_handler(r);
+            return MX_OK;
+        }
+        return MX_AGAIN;
+    }
+
+    rb = mx_pcalloc(r->pool, sizeof(mx_http_request_body_t));
+    if (rb == NULL) {
+        return 500;
+    }
+
+    rb->rest = r->headers_in.content_length_n;
+    rb->post_handler = post_handler;
+    r->request_body = rb;
+
+    rc = r->proto->read_body(r);
+    if (rc == MX_OK) {
+        post_handler(r);
+        return MX_OK;
+    }
+
+    return rc;
+}
+
+
+int
+mx_http_discard_request_body(mx_http_request_t *r)
+{
+    r->discard_body = 1;
+    return MX_OK;
+}
+
+
+static void
+mx_h1_discard_handler(mx_connection_t *c)
+{
+    mx_h1_conn_t  *hc = c->data;
+    int            rc;
+
+    if (c->read_timedout) {
+        mx_h1_close(hc);
+        return;
+    }
+
+    for ( ;; ) {
+        rc = mx_h1_feed_body(hc);
+        if (rc == MX_OK) {
+            hc->r->body_read = 1;
+            c->read_handler = NULL;
+            mx_conn_want_read(c, 0);
+            mx_conn_read_timer(c, 0);
+            mx_h1_finish(hc->r);
+            return;
+        }
+
+        if (rc != MX_AGAIN) {
+            mx_h1_close(hc);
+            return;
+        }
+
+        rc = mx_h1_recv_body(hc);
+        if (rc == MX_AGAIN) {
+            mx_conn_want_read(c, 1);
+            if (!ev_is_active(&c->read_timer)) {
+                mx_conn_read_timer(c, 5000);
+            }
+            return;
+        }
+
+        if (rc == MX_ERROR) {
+            mx_h1_close(hc);
+            return;
+        }
+    }
+}
+
+
+/* ------------------------------------------------------- output */
+
+static void
+mx_h1_queue(mx_http_request_t *r, mx_chain_t *in)
+{
+    mx_chain_t  **ll;
+
+    for (ll = &r->out; *ll; ll = &(*ll)->next) { /* void */ }
+    *ll = in;
+}
+
+
+static mx_chain_t *
+mx_h1_mem_link(mx_http_request_t *r, u_char *data, size_t len)
+{
+    mx_buf_t    *b;
+    mx_chain_t  *cl;
+
+    b = mx_pcalloc(r->pool, sizeof(mx_buf_t) + sizeof(mx_chain_t));
+    if (b == NULL) {
+        return NULL;
+    }
+
+    b->start = data;
+    b->pos = data;
+    b->last = data + len;
+    b->end = b->last;
+    b->fd = -1;
+
+    cl = (mx_chain_t *) (b + 1);
+    cl->buf = b;
+    cl->next = NULL;
+    return cl;
+}
+
+
+static int
+mx_h1_append_header(u_char **p, u_char *end, const char *name, size_t nlen,
+    const u_char *value, size_t vlen)
+{
+    if ((size_t) (end - *p) < nlen + vlen + 4) {
+        return MX_ERROR;
+    }
+
+    memcpy(*p, name, nlen);
+    *p += nlen;
+    *(*p)++ = ':';
+    *(*p)++ = ' ';
+    memcpy(*p, value, vlen);
+    *p += vlen;
+    *(*p)++ = '\r';
+    *(*p)++ = '\n';
+    return MX_OK;
+}
+
+
+static int
+mx_h1_send_header(mx_http_request_t *r)
+{
+    mx_h1_conn_t             *hc = r->connection->data;
+    mx_http_core_loc_conf_t  *clcf;
+    mx_http_headers_out_t    *ho = &r->headers_out;
+    mx_table_elt_t           *h;
+    const mx_str_t           *line;
+    mx_str_t                  ct, host;
+    mx_chain_t               *cl;
+    mx_uint_t                 i;
+    size_t                    len;
+    u_char                   *buf, *p, *end, num[32], tbuf[64];
+    char                      status_buf[8];
+    int                       n, port;
+
+    clcf = r->loc_conf[mx_http_core_module.ctx_index];
+
+    if (r->http_version < MX_HTTP_VERSION_10) {
+        return MX_OK;
+    }
+
+    /* the response framing */
+    if (ho->content_length_n == -1 && !r->header_only) {
+        if (r->http_version >= MX_HTTP_VERSION_11) {
+            r->chunked = 1;
+        } else {
+            r->keepalive = 0;
+        }
+    }
+
+    if (r->keepalive) {
+        if (hc->c->requests >= clcf->keepalive_requests
+            || clcf->keepalive_timeout == 0 || mx_exiting)
+        {
+            r->keepalive = 0;
+        }
+    }
+
+    len = 512;
+    h = ho->headers.elts;
+    for (i = 0; i < ho->headers.nelts; i++) {
+        len += h[i].key.len + h[i].value.len + 4;
+    }
+    len += ho->content_type.len + clcf->default_type.len;
+    if (r->headers_in.server.len) {
+        len += r->headers_in.server.len;
+    } else {
+        len += r->srv->server_name.len + 64;
+    }
+    if (ho->location) {
+        len += ho->location->value.len;
+    }
+
+    buf = mx_pnalloc(r->pool, len);
+    if (buf == NULL) {
+        return MX_ERROR;
+    }
+
+    p = buf;
+    end = buf + len;
+
+    if (ho->status_line.len) {
+        p += sprintf((char *) p, "HTTP/1.1 %.*s\r\n",
+                     MX_STR_ARG(ho->status_line));
+    } else {
+        line = mx_http_status_line(ho->status);
+        if (line->len) {
+            p += sprintf((char *) p, "HTTP/1.1 %.*s\r\n", MX_STR_ARG(*line));
+        } else {
+            n = snprintf(status_buf, sizeof(status_buf), "%03u",
+                         (unsigned) (ho->status % 1000));
+            p += sprintf((char *) p, "HTTP/1.1 %.*s \r\n", n, status_buf);
+        }
+    }
+
+    if (clcf->server_tokens) {
+        (void) mx_h1_append_header(&p, end, "Server", 6,
+                                   (u_char *) "moxy/" MX_VERSION,
+                                   sizeof("moxy/" MX_VERSION) - 1);
+    } else {
+        (void) mx_h1_append_header(&p, end, "Server", 6,
+                                   (u_char *) "moxy", 4);
+    }
+
+    (void) mx_h1_append_header(&p, end, "Date", 4, mx_cached_http_time.data,
+                               mx_cached_http_time.len);
+
+    if (ho->status != 304 && ho->status != 204) {
+        ct = ho->content_type;
+        if (ct.len == 0 && !ho->content_type_set) {
+            ct = clcf->default_type;
+            if (mx_http_set_content_type(r) == MX_OK) {
+                ct = ho->content_type;
+            }
+        }
+        if (ct.len) {
+            (void) mx_h1_append_header(&p, end, "Content-Type", 12,
+                                       ct.data, ct.len);
+        }
+    }
+
+    if (ho->content_length_n >= 0 && ho->status != 304
+        && ho->status != 204)
+    {
+        n = (int) (mx_sprint_uint(num, (uint64_t) ho->content_length_n)
+                   - num);
+        (void) mx_h1_append_header(&p, end, "Content-Length", 14, num, n);
+    }
+
+    if (ho->last_modified_time != -1 && ho->status != 204) {
+        u_char  *e = mx_http_time(tbuf, ho->last_modified_time);
+
+        (void) mx_h1_append_header(&p, end, "Last-Modified", 13, tbuf,
+                                   e - tbuf);
+    }
+
+    if (ho->location && ho->location->hash && ho->location->value.len
+        && ho->location->value.data[0] == '/')
+    {
+        /* absolute_redirect: http://host[:port]/path */
+        host = r->headers_in.server.len ? r->headers_in.server
+                                        : r->srv->server_name;
+        port = 80;
+        if (r->connection->local_sockaddr.ss_family == AF_INET) {
+            port = ntohs(((struct sockaddr_in *)
+                          &r->connection->local_sockaddr)->sin_port);
+        } else if (r->connection->local_sockaddr.ss_family == AF_INET6) {
+            port = ntohs(((struct sockaddr_in6 *)
+                          &r->connection->local_sockaddr)->sin6_port);
+        }
+
+        if ((size_t) (end - p) > host.len + ho->location->value.len + 40) {
+            if (port != 80) {
+                p += sprintf((char *) p, "Location: http://%.*s:%d%.*s\r\n",
+                             MX_STR_ARG(host), port,
+                             MX_STR_ARG(ho->location->value));
+            } else {
+                p += sprintf((char *) p, "Location: http://%.*s%.*s\r\n",
+                             MX_STR_ARG(host),
+                             MX_STR_ARG(ho->location->value));
+            }
+        }
+
+    } else if (ho->location && ho->location->hash) {
+        (void) mx_h1_append_header(&p, end, "Location", 8,
+                                   ho->location->value.data,
+                                   ho->location->value.len);
+    }
+
+    if (r->chunked) {
+        (void) mx_h1_append_header(&p, end, "Transfer-Encoding", 17,
+                                   (u_char *) "chunked", 7);
+    }
+
+    if (r->keepalive) {
+        (void) mx_h1_append_header(&p, end, "Connection", 10,
+                                   (u_char *) "keep-alive", 10);
+    } else {
+        (void) mx_h1_append_header(&p, end, "Connection", 10,
+                                   (u_char *) "close", 5);
+    }
+
+    for (i = 0; i < ho->headers.nelts; i++) {
+        if (h[i].hash == 0 || &h[i] == ho->location) {
+            continue;
+        }
+
+        if (mx_h1_append_header(&p, end, (char *) h[i].key.data,
+                                h[i].key.len, h[i].value.data,
+                                h[i].value.len) != MX_OK)
+        {
+            return MX_ERROR;
+        }
+    }
+
+    if (end - p < 2) {
+        return MX_ERROR;
+    }
+
+    *p++ = '\r';
+    *p++ = '\n';
+
+    cl = mx_h1_mem_link(r, buf, p - buf);
+    if (cl == NULL) {
+        return MX_ERROR;
+    }
+
+    r->header_size = p - buf;
+    mx_h1_queue(r, cl);
+
+    if (r->header_only) {
+        r->last_sent = 1;
+        return mx_h1_flush(r);
+    }
+
+    return MX_OK;
+}
+
+
+static int
+mx_h1_send_chain(mx_http_request_t *r, mx_chain_t *in)
+{
+    mx_chain_t  *cl, *ln, *head, **tail;
+    off_t        size = 0;
+    int          last = 0, flush = 0;
+    u_char      *p;
+
+    if (r->header_only || r->http_version < MX_HTTP_VERSION_10) {
+        if (r->http_version < MX_HTTP_VERSION_10) {
+            /* HTTP/0.9: the body only */
+            mx_h1_queue(r, in);
+        }
+        return mx_h1_flush(r);
+    }
+
+    for (cl = in; cl; cl = cl->next) {
+        size += mx_buf_size(cl->buf);
+        if (cl->buf->last_buf) {
+            last = 1;
+        }
+        if (cl->buf->flush) {
+            flush = 1;
+        }
+    }
+
+    if (!r->chunked) {
+        mx_h1_queue(r, in);
+
+    } else {
+        head = NULL;
+        tail = &head;
+
+        if (size) {
+            p = mx_pnalloc(r->pool, 20);
+            if (p == NULL) {
+                return MX_ERROR;
+            }
+            ln = mx_h1_mem_link(r, p,
+                                sprintf((char *) p, "%llx\r\n",
+                                        (unsigned long long) size));
+            if (ln == NULL) {
+                return MX_ERROR;
+            }
+            *tail = ln;
+            tail = &ln->next;
+
+            for (cl = in; cl; cl = cl->next) {
+                if (mx_buf_size(cl->buf) == 0) {
+                    continue;
+                }
+                ln = mx_palloc(r->pool, sizeof(mx_chain_t));
+                if (ln == NULL) {
+                    return MX_ERROR;
+                }
+                ln->buf = cl->buf;
+                ln->next = NULL;
+                *tail = ln;
+                tail = &ln->next;
+            }
+
+            ln = mx_h1_mem_link(r, (u_char *) "\r\n", 2);
+            if (ln == NULL) {
+                return MX_ERROR;
+            }
+            *tail = ln;
+            tail = &ln->next;
+        }
+
+        if (last) {
+            ln = mx_h1_mem_link(r, (u_char *) "0\r\n\r\n", 5);
+            if (ln == NULL) {
+                return MX_ERROR;
+            }
+            *tail = ln;
+        }
+
+        if (head) {
+            mx_h1_queue(r, head);
+        }
+    }
+
+    if (!last && !flush) {
+        /* postpone small writes, as nginx's postpone_output */
+        size = 0;
+        for (cl = r->out; cl; cl = cl->next) {
+            size += mx_buf_size(cl->buf);
+        }
+
+        if (size < MX_H1_POSTPONE) {
+            return MX_OK;
+        }
+    }
+
+    return mx_h1_flush(r);
+}
+
+
+/* writes r->out: MX_OK when empty, MX_AGAIN when blocked, MX_ERROR */
+static int
+mx_h1_flush(mx_http_request_t *r)
+{
+    mx_connection_t          *c = r->connection;
+    mx_http_core_loc_conf_t  *clcf;
+    struct iovec              iov[MX_H1_MAX_IOV];
+    mx_chain_t               *cl;
+    mx_buf_t                 *b;
+    ssize_t                   n, sent;
+    int                       niov;
+    off_t                     off;
+
+    if (c->error) {
+        return MX_ERROR;
+    }
+
+    while (r->out) {
+        b = r->out->buf;
+
+        if (b->in_file) {
+            if (b->file_pos >= b->file_last) {
+                r->out = r->out->next;
+                continue;
+            }
+
+            off = b->file_pos;
+            n = sendfile(c->fd, b->fd, &off,
+                         (size_t) mx_min(b->file_last - b->file_pos,
+                                         (off_t) 0x7ffff000));
+            if (n == -1) {
+                if (errno == EAGAIN) {
+                    goto blocked;
+                }
+                if (errno == EINTR) {
+                    continue;
+                }
+                mx_log_error(MX_LOG_INFO, &c->log, errno, "sendfile() failed");
+                c->error = 1;
+                return MX_ERROR;
+            }
+
+            if (n == 0) {
+                mx_log_error(MX_LOG_ALERT, &c->log, 0,
+                             "sendfile() reported that the file was "
+                             "truncated");
+                c->error = 1;
+                return MX_ERROR;
+            }
+
+            b->file_pos += n;
+            r->bytes_sent += n;
+            continue;
+        }
+
+        niov = 0;
+        for (cl = r->out; cl && niov < MX_H1_MAX_IOV; cl = cl->next) {
+            if (cl->buf->in_file) {
+                break;
+            }
+            if (cl->buf->last == cl->buf->pos) {
+                continue;
+            }
+            iov[niov].iov_base = cl->buf->pos;
+            iov[niov].iov_len = cl->buf->last - cl->buf->pos;
+            niov++;
+        }
+
+        if (niov == 0) {
+            /* only empty buffers before a file or the end */
+            while (r->out && !r->out->buf->in_file
+                   && r->out->buf->pos == r->out->buf->last)
+            {
+                r->out = r->out->next;
+            }
+            continue;
+        }
+
+        sent = mx_conn_writev(c, iov, niov);
+        if (sent == MX_AGAIN) {
+            goto blocked;
+        }
+
+        if (sent == MX_ERROR) {
+            return MX_ERROR;
+        }
+
+        r->bytes_sent += sent;
+
+        while (r->out && sent >= 0) {
+            b = r->out->buf;
+            if (b->in_file) {
+                break;
+            }
+
+            if (b->last - b->pos <= sent) {
+                sent -= b->last - b->pos;
+                b->pos = b->last;
+                r->out = r->out->next;
+                if (sent == 0) {
+                    /* drop empty buffers that follow */
+                    while (r->out && !r->out->buf->in_file
+                           && r->out->buf->pos == r->out->buf->last)
+                    {
+                        r->out = r->out->next;
+                    }
+                    break;
+                }
+
+            } else {
+                b->pos += sent;
+                break;
+            }
+        }
+    }
+
+    r->body_sent = r->bytes_sent > r->header_size
+                   ? r->bytes_sent - r->header_size : 0;
+
+    if (r->blocked) {
+        r->blocked = 0;
+        mx_conn_want_write(c, 0);
+        mx_conn_write_timer(c, 0);
+    }
+
+    return MX_OK;
+
+blocked:
+
+    r->body_sent = r->bytes_sent > r->header_size
+                   ? r->bytes_sent - r->header_size : 0;
+    clcf = r->loc_conf[mx_http_core_module.ctx_index];
+    r->blocked = 1;
+    c->write_handler = mx_h1_write_handler;
+    mx_conn_want_write(c, 1);
+    mx_conn_write_timer(c, clcf->send_timeout);
+    return MX_AGAIN;
+}
+
+
+static void
+mx_h1_write_handler(mx_connection_t *c)
+{
+    mx_h1_conn_t       *hc = c->data;
+    mx_http_request_t  *r = hc->r;
+    int                 rc;
+
+    if (r == NULL) {
+        mx_conn_want_write(c, 0);
+        return;
+    }
+
+    if (c->write_timedout) {
+        mx_log_error(MX_LOG_INFO, &c->log, ETIMEDOUT, "client timed out");
+        c->error = 1;
+        mx_h1_close_with(hc, 408);
+        return;
+    }
+
+    rc = mx_h1_flush(r);
+
+    if (rc == MX_ERROR) {
+        mx_h1_close_with(hc, MX_HTTP_CLIENT_CLOSED_REQUEST);
+        return;
+    }
+
+    if (rc == MX_OK && r->done) {
+        mx_h1_finish(r);
+    }
+}
+
+
+/* ------------------------------------------------------ finalize */
+
+static void
+mx_h1_finalize(mx_http_request_t *r, int rc)
+{
+    mx_h1_conn_t  *hc = r->connection->data;
+    int            frc;
+
+    if (rc == MX_ERROR) {
+        mx_h1_close_with(hc, 500);
+        return;
+    }
+
+    frc = mx_h1_flush(r);
+    if (frc == MX_ERROR) {
+        mx_h1_close_with(hc, MX_HTTP_CLIENT_CLOSED_REQUEST);
+        return;
+    }
+
+    r->done = 1;
+
+    if (frc == MX_AGAIN) {
+        /* mx_h1_write_handler finishes when the output is gone */
+        return;
+    }
+
+    mx_h1_finish(r);
+}
+
+
+/* the response is out: log, then keep-alive, pipelining or close */
+static void
+mx_h1_finish(mx_http_request_t *r)
+{
+    mx_h1_conn_t   *hc = r->connection->data;
+    mx_connection_t *c = hc->c;
+    mx_http_core_loc_conf_t  *clcf;
+    size_t          rest;
+
+    if (!r->body_read && !hc->message_complete) {
+        if (!r->keepalive || (r->headers_in.expect_continue
+                              && !hc->continue_sent))
+        {
+            /* the client is waiting to be told to send the body */
+            mx_http_log_request(r);
+            mx_h1_close(hc);
+            return;
+        }
+
+        /* read and drop the rest of the body, then go on */
+        if (r->request_body == NULL) {
+            r->request_body = mx_pcalloc(r->pool,
+                                         sizeof(mx_http_request_body_t));
+            if (r->request_body == NULL) {
+                mx_h1_close(hc);
+                return;
+            }
+        }
+
+        r->request_body->discard = 1;
+        hc->state = MX_H1_DISCARDING;
+        c->read_handler = mx_h1_discard_handler;
+        mx_h1_discard_handler(c);
+        return;
+    }
+
+    mx_http_log_request(r);
+
+    clcf = r->loc_conf[mx_http_core_module.ctx_index];
+
+    if (!r->keepalive || c->error || mx_exiting) {
+        mx_h1_close(hc);
+        return;
+    }
+
+    /* pipelined bytes may sit in the body buffer */
+    rest = 0;
+    if (hc->body_buf && hc->body_pos < hc->body_last) {
+        rest = hc->body_last - hc->body_pos;
+        if (rest > hc->size) {
+            u_char  *nb = realloc(hc->buf, rest);
+
+            if (nb == NULL) {
+                mx_h1_close(hc);
+                return;
+            }
+            hc->buf = nb;
+            hc->size = rest;
+        }
+        memcpy(hc->buf, hc->body_buf + hc->body_pos, rest);
+        hc->pos = 0;
+        hc->last = rest;
+
+    } else if (hc->pos < hc->last) {
+        rest = hc->last - hc->pos;
+        memmove(hc->buf, hc->buf + hc->pos, rest);
+        hc->pos = 0;
+        hc->last = rest;
+
+    } else {
+        hc->pos = 0;
+        hc->last = 0;
+    }
+
+    hc->scan = 0;
+    hc->body_buf = NULL;
+
+    mx_http_free_request(r);
+    hc->r = NULL;
+    hc->state = MX_H1_IDLE;
+
+    c->write_handler = NULL;
+    mx_conn_want_write(c, 0);
+    mx_conn_write_timer(c, 0);
+
+    c->read_handler = mx_h1_keepalive_handler;
+    c->idle = 1;
+    mx_conn_read_timer(c, clcf->keepalive_timeout);
+    mx_conn_want_read(c, 1);
+
+    if (rest) {
+        /* the next pipelined request: on the next loop iteration */
+        ev_feed_event(mx_loop, &c->rev, EV_READ);
+    }
+}
+
+
+/* ------------------------------------------------------ error log */
+
+u_char *
+mx_http_log_error_handler(mx_log_t *log, u_char *buf, size_t len)
+{
+    mx_h1_conn_t       *hc = log->data;
+    mx_http_request_t  *r;
+    u_char             *p = buf, *last = buf + len;
+    int                 n;
+
+    if (hc == NULL) {
+        return buf;
+    }
+
+#define MX_APPEND(...)                                                    \
+    if (p < last) {                                                       \
+        n = snprintf((char *) p, last - p, __VA_ARGS__);                  \
+        if (n > 0) {                                                      \
+            p += mx_min((size_t) n, (size_t) (last - p));                 \
+        }                                                                 \
+    }
+
+    MX_APPEND(", client: %.*s", MX_STR_ARG(hc->c->addr_text));
+
+    r = hc->r;
+    if (r == NULL) {
+        MX_APPEND(", server: %.*s",
+                  MX_STR_ARG(hc->c->listening->addr_text));
+        return p;
+    }
+
+    MX_APPEND(", server: %.*s", MX_STR_ARG(r->srv->server_name));
+
+    if (r->request_line.len) {
+        MX_APPEND(", request: \"%.*s\"", MX_STR_ARG(r->request_line));
+    }
+
+    if (r->headers_in.host) {
+        MX_APPEND(", host: \"%.*s\"", MX_STR_ARG(r->headers_in.host->value));
+    }
+
+#undef MX_APPEND
+
+    return p;
+}
+
+
+/* ------------------------------------------------------ settings */
+
+__attribute__((constructor)) static void
+mx_h1_init_settings(void)
+{
+    memset(&mx_h1_settings, 0, sizeof(mx_h1_settings));
+    mx_h1_settings.on_url = mx_h1_on_url;
+    mx_h1_settings.on_header_field = mx_h1_on_header_field;
+    mx_h1_settings.on_header_value = mx_h1_on_header_value;
+    mx_h1_settings.on_headers_complete = mx_h1_on_headers_complete;
+    mx_h1_settings.on_body = mx_h1_on_body;
+    mx_h1_settings.on_message_complete = mx_h1_on_message_complete;
+}
