@@ -409,6 +409,12 @@ mx_http_block(mx_conf_t *cf, mx_command_t *cmd, void *conf)
         }
     }
 
+    /* every module has added its variables: check the references */
+    if (mx_http_variables_init_vars(cf) != MX_OK) {
+        *cf = pcf;
+        return MX_CONF_ERROR;
+    }
+
     *cf = pcf;
 
     if (mx_http_add_listening(cf, cmcf) != MX_OK) {

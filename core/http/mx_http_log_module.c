@@ -17,13 +17,6 @@
 #define MX_HTTP_LOG_ESCAPE_JSON     1
 #define MX_HTTP_LOG_ESCAPE_NONE     2
 
-typedef struct mx_http_log_file_s  mx_http_log_file_t;
-
-struct mx_http_log_file_s {
-    int                    fd;
-    mx_str_t               name;      /* absolute, NUL-terminated */
-    mx_http_log_file_t    *next;
-};
 
 typedef struct {
     mx_str_t               name;
@@ -38,7 +31,7 @@ typedef struct {
 } mx_http_log_main_conf_t;
 
 typedef struct {
-    mx_http_log_file_t        *file;     /* NULL: the path has variables */
+    mx_log_file_t        *file;     /* NULL: the path has variables */
     mx_http_complex_value_t   *path;
     mx_http_log_fmt_t         *format;
     mx_http_complex_value_t   *filter;   /* if=, or NULL */
@@ -60,7 +53,6 @@ static char *mx_http_log_merge_loc_conf(mx_conf_t *cf, void *parent,
     void *child);
 static int mx_http_log_postconfiguration(mx_conf_t *cf);
 
-static mx_http_log_file_t  *mx_http_log_files;
 
 static mx_str_t  mx_http_combined_fmt = mx_string(
     "$remote_addr - $remote_user [$time_local] "
@@ -110,68 +102,6 @@ mx_module_t  mx_http_log_module = {
 };
 
 
-/* ------------------------------------------------------------ files */
-
-static mx_http_log_file_t *
-mx_http_log_open_file(const u_char *path)
-{
-    mx_http_log_file_t  *f;
-    size_t               len;
-
-    for (f = mx_http_log_files; f; f = f->next) {
-        if (strcmp((char *) f->name.data, (char *) path) == 0) {
-            return f;
-        }
-    }
-
-    len = strlen((char *) path);
-
-    f = malloc(sizeof(mx_http_log_file_t) + len + 1);
-    if (f == NULL) {
-        return NULL;
-    }
-
-    f->name.data = (u_char *) (f + 1);
-    f->name.len = len;
-    memcpy(f->name.data, path, len + 1);
-
-    f->fd = open((char *) path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
-                 0644);
-    if (f->fd == -1) {
-        free(f);
-        return NULL;
-    }
-
-    f->next = mx_http_log_files;
-    mx_http_log_files = f;
-
-    return f;
-}
-
-
-void
-mx_http_log_reopen(void)
-{
-    mx_http_log_file_t  *f;
-    int                  fd;
-
-    for (f = mx_http_log_files; f; f = f->next) {
-        fd = open((char *) f->name.data,
-                  O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-        if (fd == -1) {
-            mx_log_error(MX_LOG_ALERT, &mx_log_main, errno,
-                         "open() \"%s\" failed", f->name.data);
-            continue;
-        }
-
-        if (dup2(fd, f->fd) == -1) {
-            mx_log_error(MX_LOG_ALERT, &mx_log_main, errno,
-                         "dup2() \"%s\" failed", f->name.data);
-        }
-
-        close(fd);
-    }
-}
 
 
 /* ----------------------------------------------------------- config */
@@ -483,7 +413,7 @@ mx_http_log_add(mx_conf_t *cf, mx_http_log_loc_conf_t *llcf,
         return MX_ERROR;
     }
 
-    log->file = mx_http_log_open_file(full.data);
+    log->file = mx_log_open_file((char *) full.data);
     if (log->file == NULL) {
         /* as nginx, reported without a file:line */
         mx_log_error(MX_LOG_EMERG, cf->log, errno, "open() \"%s\" failed",

@@ -5,11 +5,6 @@
 
 extern mx_module_t  mx_http_log_module;
 
-/*
- * Reopens every access log file opened by the configuration (SIGUSR1,
- * "-s reopen"), keeping the descriptor numbers so that the copies a
- * forked worker holds stay valid. Failures are logged at alert.
- */
-void mx_http_log_reopen(void);
+/* access log files are mx_log_file_t: mx_log_reopen_files() reopens them */
 
 #endif /* MX_HTTP_LOG_MODULE_H */

@@ -429,8 +429,7 @@ static void
 mx_http_run_return(mx_http_request_t *r, mx_http_core_loc_conf_t *clcf,
     int *rc)
 {
-    mx_str_t                 text, ct;
-    mx_http_core_loc_conf_t  *lc;
+    mx_str_t                 text;
     mx_table_elt_t           *h;
     mx_uint_t                 code;
 
@@ -464,9 +463,8 @@ mx_http_run_return(mx_http_request_t *r, mx_http_core_loc_conf_t *clcf,
         return;
     }
 
-    lc = r->loc_conf[mx_http_core_module.ctx_index];
-    ct = lc->default_type;
-    *rc = mx_http_send_response(r, code, &ct, &text);
+    /* the type comes from the URI's extension, as for static files */
+    *rc = mx_http_send_response(r, code, NULL, &text);
     if (*rc == MX_OK || *rc == MX_AGAIN) {
         *rc = MX_OK;
     }

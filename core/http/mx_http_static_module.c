@@ -709,6 +709,12 @@ mx_http_static_handler(mx_http_request_t *r)
     status = mx_http_static_conditional(r, &etag);
 
     if (status == 412) {
+        /* an error page: without the file's validators, as nginx */
+        h->hash = 0;
+        r->headers_out.last_modified_time = -1;
+        r->headers_out.content_length_n = -1;
+        r->headers_out.content_type.len = 0;
+        r->headers_out.content_type_set = 0;
         return 412;
     }
 

@@ -1,10 +1,8 @@
 #include "mx_http.h"
 
 #include <arpa/inet.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <sys/random.h>
-#include <sys/un.h>
 
 /*
  * Variables with nginx's names and semantics, and complex values.
@@ -354,6 +352,20 @@ mx_http_var_request_field(mx_http_request_t *r, mx_str_t *v, uintptr_t data)
     const mx_str_t  *s = (const mx_str_t *) ((u_char *) r + data);
 
     return mx_http_var_str(v, s->data, s->len);
+}
+
+
+static int
+mx_http_var_args(mx_http_request_t *r, mx_str_t *v, uintptr_t data)
+{
+    mx_unused(data);
+
+    /* "/?" has no args either, as in nginx */
+    if (r->args.len == 0) {
+        return MX_DECLINED;
+    }
+
+    return mx_http_var_str(v, r->args.data, r->args.len);
 }
 
 
@@ -1311,6 +1323,17 @@ mx_http_var_sent_http(mx_http_request_t *r, mx_str_t *v, uintptr_t data)
 
 
 static int
+mx_http_var_none(mx_http_request_t *r, mx_str_t *v, uintptr_t data)
+{
+    mx_unused(r);
+    mx_unused(v);
+    mx_unused(data);
+
+    return MX_DECLINED;
+}
+
+
+static int
 mx_http_var_capture(mx_http_request_t *r, mx_str_t *v, uintptr_t data)
 {
     mx_unused(r);
@@ -1334,10 +1357,9 @@ static mx_http_builtin_var_t  mx_http_builtin_vars[] = {
     MX_VAR_FIELD("uri", uri),
     MX_VAR_FIELD("document_uri", uri),
     MX_VAR_FIELD("request_uri", unparsed_uri),
-    { mx_string("args"), mx_http_var_request_field, mx_http_var_set_args,
-      offsetof(mx_http_request_t, args) },
-    { mx_string("query_string"), mx_http_var_request_field,
-      mx_http_var_set_args, offsetof(mx_http_request_t, args) },
+    { mx_string("args"), mx_http_var_args, mx_http_var_set_args, 0 },
+    { mx_string("query_string"), mx_http_var_args, mx_http_var_set_args,
+      0 },
     MX_VAR("is_args", mx_http_var_is_args),
     MX_VAR_FIELD("request_method", method_name),
     MX_VAR_FIELD("server_protocol", http_protocol),
@@ -1832,7 +1854,8 @@ mx_http_variable_compile(mx_conf_t *cf, const u_char *name, size_t len,
 
     v = mx_http_var_find_added(cmcf, lname, len, 1);
     if (v != NULL) {
-        part->get = v->get ? v->get : mx_http_var_capture;
+        /* a prefix added without a getter has no values */
+        part->get = v->get ? v->get : mx_http_var_none;
         part->data = (uintptr_t) full;
         return MX_OK;
     }
