@@ -656,236 +656,193 @@ mx_conf_get_conf(mx_conf_t *cf, mx_module_t *module, mx_command_t *cmd)
     ((ch) == ' ' || (ch) == '\t' || (ch) == '\r' || (ch) == '\n')
 
 
-int
-mx_conf_read_token(mx_conf_t *cf)
+/*
+ * The scanner works a word at a time: blanks and comments are skipped,
+ * then a character either ends the statement (";", "{", "}") or starts a
+ * word, quoted or bare, which mx_conf_scan_word() reads to its end.
+ */
+
+/* longest word content: nginx's 4 KiB read buffer less quote and NUL */
+#define MX_CONF_WORD_LIMIT  (MX_CONF_MAX_WORD - 2)
+
+
+static int
+mx_conf_eof_error(mx_conf_t *cf)
 {
-    u_char           ch, *start;
-    size_t           limit;
-    mx_uint_t        found, need_space, last_space, sharp_comment, variable;
-    mx_uint_t        quoted, s_quoted, d_quoted, start_line;
-    mx_conf_file_t  *f;
+    if (cf->conf_file->fd == -1) {
+        mx_conf_log_error(MX_LOG_EMERG, cf, 0,
+                          "unexpected end of parameter, expecting \";\"");
+    } else {
+        mx_conf_log_error(MX_LOG_EMERG, cf, 0,
+                          "unexpected end of file, expecting \";\" or \"}\"");
+    }
 
-    found = 0;
-    need_space = 0;
-    last_space = 1;
-    sharp_comment = 0;
-    variable = 0;
-    quoted = 0;
-    s_quoted = 0;
-    d_quoted = 0;
-    limit = MX_CONF_MAX_WORD;
+    return MX_ERROR;
+}
 
-    f = cf->conf_file;
-    cf->args->nelts = 0;
-    start = f->pos;
-    start_line = f->line;
+
+/*
+ * Reads one word starting at f->pos (its first character already seen
+ * but not consumed). For a quoted word *quote is the quote character.
+ * On success the word is pushed and f->pos is left on the character
+ * that ended it (for bare words) or just past the closing quote.
+ */
+static int
+mx_conf_scan_word(mx_conf_t *cf, u_char quote)
+{
+    mx_conf_file_t  *f = cf->conf_file;
+    u_char          *start, *p, prev;
+    mx_uint_t        line;
+
+    line = f->line;
+    p = f->pos + (quote ? 1 : 0);
+    start = p;
+    prev = '\0';
 
     for ( ;; ) {
+        if ((size_t) (p - start) > MX_CONF_WORD_LIMIT) {
+            f->line = line;
 
-        if (f->pos >= f->end) {
-
-            if (cf->args->nelts > 0 || !last_space) {
-
-                if (f->fd == -1) {
-                    mx_conf_log_error(MX_LOG_EMERG, cf, 0,
-                                      "unexpected end of parameter, "
-                                      "expecting \";\"");
-                    return MX_ERROR;
-                }
-
+            /* nginx blames the quote only when none closes the word */
+            if (quote && memchr(p, quote, f->end - p) == NULL) {
                 mx_conf_log_error(MX_LOG_EMERG, cf, 0,
-                                  "unexpected end of file, "
-                                  "expecting \";\" or \"}\"");
-                return MX_ERROR;
+                                  "too long parameter, probably missing "
+                                  "terminating \"%c\" character", quote);
+            } else {
+                mx_conf_log_error(MX_LOG_EMERG, cf, 0,
+                                  "too long parameter \"%.10s...\" started",
+                                  (char *) start);
             }
 
-            return MX_CONF_FILE_DONE;
-        }
-
-        if (!last_space && (size_t) (f->pos - start) >= limit) {
-            f->line = start_line;
-
-            if (d_quoted || s_quoted) {
-                mx_conf_log_error(MX_LOG_EMERG, cf, 0,
-                                  "too long parameter, probably "
-                                  "missing terminating \"%c\" character",
-                                  d_quoted ? '"' : '\'');
-                return MX_ERROR;
-            }
-
-            mx_conf_log_error(MX_LOG_EMERG, cf, 0,
-                              "too long parameter \"%.10s...\" started",
-                              (char *) start);
             return MX_ERROR;
         }
 
-        ch = *f->pos++;
+        if (p >= f->end) {
+            f->pos = p;
+            return mx_conf_eof_error(cf);
+        }
 
-        if (ch == '\n') {
+        if (*p == '\\') {
+            /* the next character belongs to the word whatever it is */
+            if (p + 1 < f->end && p[1] == '\n') {
+                f->line++;
+            }
+            p += 2;
+            prev = '\\';
+            continue;
+        }
+
+        if (*p == '\n') {
             f->line++;
-
-            if (sharp_comment) {
-                sharp_comment = 0;
-            }
         }
 
-        if (sharp_comment) {
-            continue;
-        }
-
-        if (quoted) {
-            quoted = 0;
-            continue;
-        }
-
-        if (need_space) {
-            if (mx_conf_space(ch)) {
-                last_space = 1;
-                need_space = 0;
-                continue;
-            }
-
-            if (ch == ';') {
+        if (quote) {
+            if (*p == quote) {
+                if (mx_conf_push_word(cf, start, p) != MX_OK) {
+                    return MX_ERROR;
+                }
+                f->pos = p + 1;
                 return MX_OK;
             }
 
-            if (ch == '{') {
-                return MX_CONF_BLOCK_START;
+        } else if (mx_conf_space(*p) || *p == ';'
+                   || (*p == '{' && prev != '$'))
+        {
+            if (*p == '\n') {
+                f->line--;    /* counted again by the caller */
             }
 
-            /* if ($a = "b") */
-            if (ch == ')') {
-                last_space = 1;
-                need_space = 0;
+            if (mx_conf_push_word(cf, start, p) != MX_OK) {
+                return MX_ERROR;
+            }
+            f->pos = p;
+            return MX_OK;
+        }
 
-            } else {
+        prev = *p++;
+    }
+}
+
+
+int
+mx_conf_read_token(mx_conf_t *cf)
+{
+    mx_conf_file_t  *f = cf->conf_file;
+    u_char           ch;
+    int              after_quote;
+
+    cf->args->nelts = 0;
+    after_quote = 0;
+
+    for ( ;; ) {
+        if (f->pos >= f->end) {
+            if (cf->args->nelts) {
+                return mx_conf_eof_error(cf);
+            }
+            return MX_CONF_FILE_DONE;
+        }
+
+        ch = *f->pos;
+
+        if (after_quote) {
+            after_quote = 0;
+
+            /* a quoted word ends at a blank, ";", "{", or ")" of "if" */
+            if (!mx_conf_space(ch) && ch != ';' && ch != '{' && ch != ')') {
                 mx_conf_log_error(MX_LOG_EMERG, cf, 0, "unexpected \"%c\"",
                                   ch);
                 return MX_ERROR;
             }
         }
 
-        if (last_space) {
+        if (mx_conf_space(ch)) {
+            if (ch == '\n') {
+                f->line++;
+            }
+            f->pos++;
+            continue;
+        }
 
-            start = f->pos - 1;
-            start_line = f->line;
+        if (ch == '#') {
+            while (f->pos < f->end && *f->pos != '\n') {
+                f->pos++;
+            }
+            continue;
+        }
 
-            if (mx_conf_space(ch)) {
-                continue;
+        if (ch == ';' || ch == '{') {
+            f->pos++;
+
+            if (cf->args->nelts == 0) {
+                mx_conf_log_error(MX_LOG_EMERG, cf, 0, "unexpected \"%c\"",
+                                  ch);
+                return MX_ERROR;
             }
 
-            /* 4094 bytes per word; a quoted one also holds its quote */
-            limit = MX_CONF_MAX_WORD - 1;
+            return ch == ';' ? MX_OK : MX_CONF_BLOCK_START;
+        }
 
-            switch (ch) {
+        if (ch == '}') {
+            f->pos++;
 
-            case ';':
-            case '{':
-                if (cf->args->nelts == 0) {
-                    mx_conf_log_error(MX_LOG_EMERG, cf, 0,
-                                      "unexpected \"%c\"", ch);
-                    return MX_ERROR;
-                }
-
-                if (ch == '{') {
-                    return MX_CONF_BLOCK_START;
-                }
-
-                return MX_OK;
-
-            case '}':
-                if (cf->args->nelts != 0) {
-                    mx_conf_log_error(MX_LOG_EMERG, cf, 0,
-                                      "unexpected \"}\"");
-                    return MX_ERROR;
-                }
-
-                return MX_CONF_BLOCK_DONE;
-
-            case '#':
-                sharp_comment = 1;
-                continue;
-
-            case '\\':
-                quoted = 1;
-                last_space = 0;
-                continue;
-
-            case '"':
-                start++;
-                d_quoted = 1;
-                last_space = 0;
-                limit = MX_CONF_MAX_WORD;
-                continue;
-
-            case '\'':
-                start++;
-                s_quoted = 1;
-                last_space = 0;
-                limit = MX_CONF_MAX_WORD;
-                continue;
-
-            case '$':
-                variable = 1;
-                last_space = 0;
-                continue;
-
-            default:
-                last_space = 0;
+            if (cf->args->nelts) {
+                mx_conf_log_error(MX_LOG_EMERG, cf, 0, "unexpected \"}\"");
+                return MX_ERROR;
             }
 
-        } else {
-            /* "${" does not open a block */
-            if (ch == '{' && variable) {
-                continue;
+            return MX_CONF_BLOCK_DONE;
+        }
+
+        if (ch == '"' || ch == '\'') {
+            if (mx_conf_scan_word(cf, ch) != MX_OK) {
+                return MX_ERROR;
             }
+            after_quote = 1;
+            continue;
+        }
 
-            variable = 0;
-
-            if (ch == '\\') {
-                quoted = 1;
-                continue;
-            }
-
-            if (ch == '$') {
-                variable = 1;
-                continue;
-            }
-
-            if (d_quoted) {
-                if (ch == '"') {
-                    d_quoted = 0;
-                    need_space = 1;
-                    found = 1;
-                }
-
-            } else if (s_quoted) {
-                if (ch == '\'') {
-                    s_quoted = 0;
-                    need_space = 1;
-                    found = 1;
-                }
-
-            } else if (mx_conf_space(ch) || ch == ';' || ch == '{') {
-                last_space = 1;
-                found = 1;
-            }
-
-            if (found) {
-                if (mx_conf_push_word(cf, start, f->pos - 1) != MX_OK) {
-                    return MX_ERROR;
-                }
-
-                if (ch == ';') {
-                    return MX_OK;
-                }
-
-                if (ch == '{') {
-                    return MX_CONF_BLOCK_START;
-                }
-
-                found = 0;
-            }
+        if (mx_conf_scan_word(cf, 0) != MX_OK) {
+            return MX_ERROR;
         }
     }
 }
