@@ -216,7 +216,7 @@ char *mx_conf_set_size_slot(mx_conf_t *cf, mx_command_t *cmd, void *conf);
 char *mx_conf_set_msec_slot(mx_conf_t *cf, mx_command_t *cmd, void *conf);
 /* mx_msec_t holding SECONDS (unset: MX_CONF_UNSET_MSEC); "ms" is refused */
 char *mx_conf_set_sec_slot(mx_conf_t *cf, mx_command_t *cmd, void *conf);
-/* ignores the directive (accepted for compatibility) */
+/* ignores the directive (accepted for compatibility); flags are checked */
 char *mx_conf_noop_slot(mx_conf_t *cf, mx_command_t *cmd, void *conf);
 
 #define mx_conf_init_value(conf, default)                                  \

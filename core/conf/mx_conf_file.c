@@ -1406,9 +1406,17 @@ mx_conf_set_sec_slot(mx_conf_t *cf, mx_command_t *cmd, void *conf)
 char *
 mx_conf_noop_slot(mx_conf_t *cf, mx_command_t *cmd, void *conf)
 {
-    mx_unused(cf);
-    mx_unused(cmd);
-    mx_unused(conf);
+    mx_flag_t     flag;
+    mx_command_t  check;
 
+    /* an ignored flag is still checked, so typos do not go unnoticed */
+    if (cmd->type & MX_CONF_FLAG) {
+        flag = MX_CONF_UNSET;
+        check = *cmd;
+        check.offset = 0;
+        return mx_conf_set_flag_slot(cf, &check, &flag);
+    }
+
+    mx_unused(conf);
     return MX_CONF_OK;
 }

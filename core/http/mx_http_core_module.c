@@ -42,6 +42,8 @@ static char *mx_http_core_large_buffers(mx_conf_t *cf, mx_command_t *cmd,
     void *conf);
 static char *mx_http_core_internal(mx_conf_t *cf, mx_command_t *cmd,
     void *conf);
+static char *mx_http_core_server_tokens(mx_conf_t *cf, mx_command_t *cmd,
+    void *conf);
 
 static void *mx_http_core_create_main_conf(mx_conf_t *cf);
 static char *mx_http_core_init_main_conf(mx_conf_t *cf, void *conf);
@@ -152,9 +154,8 @@ static mx_command_t  mx_http_core_commands[] = {
       offsetof(mx_http_core_loc_conf_t, send_timeout), NULL },
 
     { mx_string("server_tokens"),
-      MX_HTTP_MSL|MX_CONF_FLAG,
-      mx_conf_set_flag_slot, MX_HTTP_LOC_CONF_OFFSET,
-      offsetof(mx_http_core_loc_conf_t, server_tokens), NULL },
+      MX_HTTP_MSL|MX_CONF_TAKE1,
+      mx_http_core_server_tokens, MX_HTTP_LOC_CONF_OFFSET, 0, NULL },
 
     { mx_string("return"),
       MX_HTTP_SRV_CONF|MX_HTTP_LOC_CONF|MX_CONF_TAKE12,
@@ -503,6 +504,15 @@ mx_http_add_port(mx_conf_t *cf, mx_http_core_srv_conf_t *cscf,
 
     } else {
         port = &port[i];
+    }
+
+    s = port->servers.elts;
+    for (i = 0; i < port->servers.nelts; i++) {
+        if (s[i] == cscf) {
+            mx_conf_log_error(MX_LOG_EMERG, cf, 0, "a duplicate listen %.*s",
+                              MX_STR_ARG(*text));
+            return MX_ERROR;
+        }
     }
 
     if (default_server) {
@@ -1074,10 +1084,17 @@ mx_http_core_location(mx_conf_t *cf, mx_command_t *cmd, void *dummy)
                                     &errcode, &erroff, NULL);
         if (clcf->regex == NULL) {
             pcre2_get_error_message(errcode, errstr, sizeof(errstr));
-            mx_conf_log_error(MX_LOG_EMERG, cf, 0,
-                              "pcre2_compile() failed: %s in \"%.*s\" at "
-                              "\"%s\"", errstr, MX_STR_ARG(name),
-                              name.data + erroff);
+
+            if (erroff >= name.len) {
+                mx_conf_log_error(MX_LOG_EMERG, cf, 0,
+                                  "pcre2_compile() failed: %s in \"%.*s\"",
+                                  errstr, MX_STR_ARG(name));
+            } else {
+                mx_conf_log_error(MX_LOG_EMERG, cf, 0,
+                                  "pcre2_compile() failed: %s in \"%.*s\" "
+                                  "at \"%s\"", errstr, MX_STR_ARG(name),
+                                  name.data + erroff);
+            }
             return MX_CONF_ERROR;
         }
 
@@ -1557,6 +1574,38 @@ mx_http_core_large_buffers(mx_conf_t *cf, mx_command_t *cmd, void *conf)
 
     cscf->large_client_header_buffers_num = n;
     cscf->large_client_header_buffers_size = size;
+    return MX_CONF_OK;
+}
+
+
+static char *
+mx_http_core_server_tokens(mx_conf_t *cf, mx_command_t *cmd, void *conf)
+{
+    mx_http_core_loc_conf_t  *clcf = conf;
+    mx_str_t                 *value;
+
+    mx_unused(cmd);
+
+    if (clcf->server_tokens != MX_CONF_UNSET) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (mx_str_eq(&value[1], "on") == MX_OK
+        || mx_str_eq(&value[1], "build") == MX_OK)
+    {
+        clcf->server_tokens = 1;
+
+    } else if (mx_str_eq(&value[1], "off") == MX_OK) {
+        clcf->server_tokens = 0;
+
+    } else {
+        mx_conf_log_error(MX_LOG_EMERG, cf, 0, "invalid value \"%.*s\"",
+                          MX_STR_ARG(value[1]));
+        return MX_CONF_ERROR;
+    }
+
     return MX_CONF_OK;
 }
 

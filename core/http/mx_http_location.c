@@ -33,8 +33,8 @@ mx_http_regex_match(void *re, const mx_str_t *s)
 
 
 /*
- * Returns MX_OK (exact or regex match: final), MX_DONE ("^~" match),
- * MX_AGAIN (a prefix matched, regexes may still override) or
+ * Returns MX_OK (exact or regex match: final), MX_AGAIN (a prefix
+ * matched, regexes of enclosing levels may still override) or
  * MX_DECLINED (nothing matched at this level). *found is updated.
  */
 static int
@@ -85,19 +85,16 @@ mx_http_find_in(mx_http_core_loc_conf_t *parent, const mx_str_t *uri,
 
     if (best) {
         *found = best;
-        rc = best->noregex ? MX_DONE : MX_AGAIN;
+        rc = MX_AGAIN;
 
         nrc = mx_http_find_in(best, uri, found);
-        if (nrc == MX_OK || nrc == MX_DONE) {
+        if (nrc == MX_OK || nrc == MX_ERROR) {
             return nrc;
         }
 
-        if (nrc == MX_ERROR) {
-            return MX_ERROR;
-        }
-
+        /* "^~" turns off the regexes of its own level only */
         if (best->noregex) {
-            return MX_DONE;
+            return MX_AGAIN;
         }
     }
 

@@ -25,7 +25,7 @@ static const char  *mx_error_log;
 static void
 mx_print_version(void)
 {
-    printf("nginx version: openresty/" MX_OPENRESTY_VERSION
+    fprintf(stderr, "nginx version: openresty/" MX_OPENRESTY_VERSION
            " (moxy/" MX_VERSION ")\n");
 }
 
@@ -33,7 +33,7 @@ mx_print_version(void)
 static void
 mx_print_help(void)
 {
-    printf(
+    fprintf(stderr,
         "Usage: moxy [-?hvVtTq] [-s signal] [-p prefix]\n"
         "             [-e filename] [-c filename] [-g directives]\n\n"
         "Options:\n"
@@ -119,6 +119,12 @@ mx_get_options(int argc, char *const *argv)
                                       : opt == 'g' ? "parameter"
                                       : opt == 's' ? "parameter"
                                       : "file name");
+                        return MX_ERROR;
+                    }
+
+                    /* the process title is written over argv later */
+                    val = strdup(val);
+                    if (val == NULL) {
                         return MX_ERROR;
                     }
 
@@ -275,7 +281,7 @@ mx_dump_conf(mx_cycle_t *cycle)
 
 
 int
-main(int argc, char *const *argv)
+main(int argc, char **argv)
 {
     mx_pool_t       *pool;
     mx_cycle_t       proto, *cycle;
@@ -290,6 +296,10 @@ main(int argc, char *const *argv)
         return 1;
     }
 
+    if (mx_proctitle_init(argc, argv) != MX_OK) {
+        return 1;
+    }
+
     if (mx_show_version) {
         mx_print_version();
 
@@ -298,9 +308,9 @@ main(int argc, char *const *argv)
         }
 
         if (mx_show_configure) {
-            printf("built with %s\n", OPENSSL_VERSION_TEXT);
-            printf("TLS SNI support enabled\n");
-            printf("configure arguments: %s\n", MX_CONFIGURE);
+            fprintf(stderr, "built with %s\n", OPENSSL_VERSION_TEXT);
+            fprintf(stderr, "TLS SNI support enabled\n");
+            fprintf(stderr, "configure arguments: %s\n", MX_CONFIGURE);
         }
 
         if (!mx_test_config) {

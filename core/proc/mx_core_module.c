@@ -10,6 +10,8 @@ static char *mx_set_error_log(mx_conf_t *cf, mx_command_t *cmd, void *conf);
 static char *mx_set_env(mx_conf_t *cf, mx_command_t *cmd, void *conf);
 static char *mx_set_path(mx_conf_t *cf, mx_command_t *cmd, void *conf);
 static char *mx_events_block(mx_conf_t *cf, mx_command_t *cmd, void *conf);
+static char *mx_set_worker_connections(mx_conf_t *cf, mx_command_t *cmd,
+    void *conf);
 static void *mx_event_core_create_conf(mx_cycle_t *cycle);
 static char *mx_event_core_init_conf(mx_cycle_t *cycle, void *conf);
 
@@ -98,8 +100,7 @@ static mx_command_t  mx_event_core_commands[] = {
 
     { mx_string("worker_connections"),
       MX_EVENT_CONF|MX_CONF_TAKE1,
-      mx_conf_set_num_slot, 0,
-      offsetof(mx_event_conf_t, connections), NULL },
+      mx_set_worker_connections, 0, 0, NULL },
 
     { mx_string("accept_mutex"),
       MX_EVENT_CONF|MX_CONF_FLAG,
@@ -416,5 +417,31 @@ mx_event_core_init_conf(mx_cycle_t *cycle, void *conf)
         ecf->connections = 512;
     }
 
+    return MX_CONF_OK;
+}
+
+
+static char *
+mx_set_worker_connections(mx_conf_t *cf, mx_command_t *cmd, void *conf)
+{
+    mx_event_conf_t  *ecf = conf;
+    mx_str_t         *value;
+    mx_int_t          n;
+
+    mx_unused(cmd);
+
+    if (ecf->connections != MX_CONF_UNSET_UINT) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+    n = mx_atoi(value[1].data, value[1].len);
+    if (n == MX_ERROR) {
+        mx_conf_log_error(MX_LOG_EMERG, cf, 0, "invalid number \"%.*s\"",
+                          MX_STR_ARG(value[1]));
+        return MX_CONF_ERROR;
+    }
+
+    ecf->connections = (mx_uint_t) n;
     return MX_CONF_OK;
 }

@@ -62,6 +62,15 @@ int mx_daemon(mx_log_t *log, int *notify_fd);
 void mx_master_process_cycle(mx_cycle_t *cycle);
 void mx_single_process_cycle(mx_cycle_t *cycle);
 
+/*
+ * Process titles as nginx shows them in ps: "moxy: master process ARGS",
+ * "moxy: worker process". mx_proctitle_init() must run first in main():
+ * it moves the environment out of the way of argv.
+ */
+int mx_proctitle_init(int argc, char **argv);
+void mx_setproctitle(const char *title);
+void mx_setproctitle_master(void);
+
 /* the environment variables to keep (env directive), applied in workers */
 void mx_set_environment(mx_cycle_t *cycle);
 

@@ -25,7 +25,6 @@ static volatile sig_atomic_t  mx_sig_quit, mx_sig_terminate, mx_sig_reload,
                               mx_sig_reopen, mx_sig_child;
 
 static ev_timer   mx_exit_timer;
-static ev_signal  mx_ev_signals[5];
 
 
 int
@@ -85,9 +84,20 @@ mx_daemon(mx_log_t *log, int *notify_fd)
 }
 
 
+/* signals seen and not yet logged: the sender of each, by number */
+static volatile sig_atomic_t  mx_sig_from[NSIG];
+static volatile sig_atomic_t  mx_sig_seen[NSIG];
+static ev_async               mx_sig_async;
+static int                    mx_sig_async_on;
+
+
 static void
-mx_signal_handler(int signo)
+mx_signal_handler(int signo, siginfo_t *si, void *ucontext)
 {
+    int  saved = errno;
+
+    mx_unused(ucontext);
+
     switch (signo) {
     case SIGQUIT:
         mx_sig_quit = 1;
@@ -107,15 +117,60 @@ mx_signal_handler(int signo)
         break;
     }
 
+    if (signo > 0 && signo < NSIG) {
+        mx_sig_from[signo] = si ? (sig_atomic_t) si->si_pid : 0;
+        mx_sig_seen[signo] = 1;
+    }
+
+    /* wakes the event loop of a worker or single process */
+    if (mx_sig_async_on) {
+        ev_async_send(mx_loop, &mx_sig_async);
+    }
+
+    errno = saved;
+}
+
+
+/* logs the signals received since the last call, as nginx words them */
+static void
+mx_log_signals(mx_log_t *log)
+{
+    static const struct {
+        int          signo;
+        const char  *name;
+        const char  *action;
+    } sigs[] = {
+        { SIGQUIT, "SIGQUIT", ", shutting down" },
+        { SIGTERM, "SIGTERM", ", exiting" },
+        { SIGINT, "SIGINT", ", exiting" },
+        { SIGHUP, "SIGHUP", ", reconfiguring" },
+        { SIGUSR1, "SIGUSR1", ", reopening logs" },
+        { SIGCHLD, "SIGCHLD", "" },
+    };
+
+    mx_uint_t  i;
+    int        signo;
+
+    for (i = 0; i < mx_nelems(sigs); i++) {
+        signo = sigs[i].signo;
+        if (!mx_sig_seen[signo]) {
+            continue;
+        }
+
+        mx_sig_seen[signo] = 0;
+        mx_log_error(MX_LOG_NOTICE, log, 0,
+                     "signal %d (%s) received from %d%s", signo,
+                     sigs[i].name, (int) mx_sig_from[signo], sigs[i].action);
+    }
 }
 
 
 static void
-mx_ev_signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
+mx_sig_async_cb(struct ev_loop *loop, ev_async *w, int revents)
 {
+    mx_unused(w);
     mx_unused(revents);
 
-    mx_signal_handler(w->signum);
     ev_break(loop, EVBREAK_ALL);
 }
 
@@ -129,13 +184,15 @@ mx_init_signals(void)
     mx_uint_t         i;
 
     memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = mx_signal_handler;
+    sa.sa_sigaction = mx_signal_handler;
+    sa.sa_flags = SA_SIGINFO | SA_RESTART;
     sigemptyset(&sa.sa_mask);
 
     for (i = 0; i < mx_nelems(sigs); i++) {
         sigaction(sigs[i], &sa, NULL);
     }
 
+    memset(&sa, 0, sizeof(sa));
     sa.sa_handler = SIG_IGN;
     sigaction(SIGPIPE, &sa, NULL);
     sigaction(SIGUSR2, &sa, NULL);
@@ -175,20 +232,10 @@ mx_worker_init(mx_cycle_t *cycle)
 
     mx_listening_enable(&cycle->listening);
 
-    {
-        int        sigs[] = { SIGQUIT, SIGTERM, SIGINT, SIGHUP, SIGUSR1 };
-        mx_uint_t  k;
-        struct sigaction  sa;
-
-        memset(&sa, 0, sizeof(sa));
-        sa.sa_handler = SIG_IGN;
-        sigaction(SIGPIPE, &sa, NULL);
-
-        for (k = 0; k < mx_nelems(sigs); k++) {
-            ev_signal_init(&mx_ev_signals[k], mx_ev_signal_cb, sigs[k]);
-            ev_signal_start(mx_loop, &mx_ev_signals[k]);
-        }
-    }
+    ev_async_init(&mx_sig_async, mx_sig_async_cb);
+    ev_async_start(mx_loop, &mx_sig_async);
+    mx_sig_async_on = 1;
+    mx_init_signals();
 
     /* a periodic wake-up to notice a master that is gone */
     ev_timer_init(&mx_exit_timer, mx_exit_timer_cb, 1.0, 1.0);
@@ -217,16 +264,23 @@ mx_worker_loop(mx_cycle_t *cycle, int single)
         ev_run(mx_loop, EVRUN_ONCE);
         mx_time_update();
 
+        if (single) {
+            mx_log_signals(cycle->log);
+        } else {
+            /* a worker hears from its master only: nothing to report */
+            memset((void *) mx_sig_seen, 0, sizeof(mx_sig_seen));
+        }
+
         if (mx_sig_terminate) {
-            mx_worker_exit(cycle);
-            if (single) {
-                mx_delete_pidfile(cycle);
-            }
-            return;
+            break;
         }
 
         if (mx_sig_quit && !mx_exiting) {
             mx_exiting = 1;
+            if (!single) {
+                mx_log_error(MX_LOG_NOTICE, cycle->log, 0,
+                             "gracefully shutting down");
+            }
             mx_listening_disable(&cycle->listening);
             mx_conn_close_idle();
         }
@@ -234,11 +288,7 @@ mx_worker_loop(mx_cycle_t *cycle, int single)
         if (mx_exiting) {
             mx_conn_close_idle();
             if (mx_conn_busy_count() == 0) {
-                mx_worker_exit(cycle);
-                if (single) {
-                    mx_delete_pidfile(cycle);
-                }
-                return;
+                break;
             }
         }
 
@@ -249,10 +299,21 @@ mx_worker_loop(mx_cycle_t *cycle, int single)
 
         if (!single && getppid() == 1) {
             /* the master is gone */
-            mx_worker_exit(cycle);
-            return;
+            break;
         }
     }
+
+    if (!single) {
+        mx_log_error(MX_LOG_NOTICE, cycle->log, 0, "exiting");
+    }
+
+    mx_worker_exit(cycle);
+
+    if (single) {
+        mx_delete_pidfile(cycle);
+    }
+
+    mx_log_error(MX_LOG_NOTICE, cycle->log, 0, "exit");
 }
 
 
@@ -285,11 +346,14 @@ mx_spawn_worker(mx_cycle_t *cycle, mx_int_t id)
     }
 
     if (pid > 0) {
+        mx_log_error(MX_LOG_NOTICE, cycle->log, 0,
+                     "start worker process %d", (int) pid);
         return pid;
     }
 
     /* the worker */
     mx_process = MX_PROCESS_WORKER;
+    mx_setproctitle("worker process");
     mx_worker = id;
     prctl(PR_SET_PDEATHSIG, SIGTERM);
 
@@ -381,8 +445,10 @@ mx_reap_children(mx_cycle_t *cycle)
                              "worker process %d exited on signal %d",
                              (int) pid, WTERMSIG(status));
 
-            } else if (WEXITSTATUS(status) != 0) {
-                mx_log_error(MX_LOG_ALERT, cycle->log, 0,
+            } else {
+                mx_log_error(WEXITSTATUS(status) ? MX_LOG_ALERT
+                                                 : MX_LOG_NOTICE,
+                             cycle->log, 0,
                              "worker process %d exited with code %d",
                              (int) pid, WEXITSTATUS(status));
             }
@@ -418,8 +484,6 @@ mx_reload(mx_cycle_t *cycle)
 {
     mx_cycle_t  *new;
     mx_uint_t    i;
-
-    mx_log_error(MX_LOG_NOTICE, cycle->log, 0, "reconfiguring");
 
     mx_log_use_stderr = 0;
     new = mx_init_cycle(cycle, cycle);
@@ -481,8 +545,11 @@ mx_master_process_cycle(mx_cycle_t *cycle)
     sigprocmask(SIG_BLOCK, &set, NULL);
     sigemptyset(&empty);
 
+    mx_setproctitle_master();
+
     ccf = cycle->conf_ctx[mx_core_module.index];
     mx_worker_count = ccf->worker_processes;
+    mx_log_error(MX_LOG_NOTICE, cycle->log, 0, "start worker processes");
     mx_start_workers(cycle, mx_worker_count);
 
     for ( ;; ) {
@@ -501,6 +568,7 @@ mx_master_process_cycle(mx_cycle_t *cycle)
         }
 
         mx_time_update();
+        mx_log_signals(cycle->log);
 
         if (mx_sig_child) {
             mx_sig_child = 0;
@@ -511,6 +579,7 @@ mx_master_process_cycle(mx_cycle_t *cycle)
         if ((terminating || quitting) && live == 0) {
             mx_delete_pidfile(cycle);
             mx_listening_close(&cycle->listening);
+            mx_log_error(MX_LOG_NOTICE, cycle->log, 0, "exit");
             exit(0);
         }
 
