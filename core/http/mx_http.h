@@ -21,6 +21,7 @@
 
 typedef struct mx_http_request_s   mx_http_request_t;
 typedef struct mx_http_core_loc_conf_s  mx_http_core_loc_conf_t;
+typedef struct mx_http_regex_s          mx_http_regex_t;
 
 /* -------------------------------------------------------------- conf */
 
@@ -112,7 +113,7 @@ typedef struct {
 
 typedef struct {
     mx_str_t            name;            /* as written, lowercase */
-    void               *regex;           /* pcre2_code * for "~..." */
+    mx_http_regex_t    *regex;           /* for "~..." */
     unsigned            wildcard_head:1; /* "*.example.com" */
     unsigned            wildcard_tail:1; /* "www.example.*" */
     unsigned            leading_dot:1;   /* ".example.com" */
@@ -174,7 +175,7 @@ typedef struct {
 struct mx_http_core_loc_conf_s {
     mx_str_t            name;           /* the location's pattern */
     mx_http_loc_type_e  type;
-    void               *regex;          /* pcre2_code * */
+    mx_http_regex_t    *regex;
     void              **loc_conf;       /* this location's confs */
 
     mx_array_t         *locations;      /* nested mx_http_core_loc_conf_t * */
@@ -195,6 +196,9 @@ struct mx_http_core_loc_conf_s {
     off_t               client_max_body_size;
     size_t              client_body_buffer_size;
     mx_flag_t           server_tokens;
+    mx_flag_t           absolute_redirect;
+    mx_flag_t           port_in_redirect;
+    mx_flag_t           server_name_in_redirect;
 
     mx_int_t            return_code;    /* -1 = none */
     mx_str_t            return_text;    /* body or Location URL */
@@ -313,6 +317,8 @@ typedef struct {
     void      (*finalize)(mx_http_request_t *r, int rc);
     /* starts reading the request body (see mx_http_read_client_body) */
     int       (*read_body)(mx_http_request_t *r);
+    /* the body will be dropped: MX_OK, or a status for a bad body */
+    int       (*discard_body)(mx_http_request_t *r);
 } mx_http_proto_t;
 
 /* ------------------------------------------------------- request */
@@ -389,6 +395,10 @@ struct mx_http_request_s {
     mx_uint_t                   err_status;
 
     void                       *variables;      /* indexed values */
+
+    size_t                     *captures;       /* of the last regex match */
+    mx_uint_t                   ncaptures;      /* pairs in captures */
+    u_char                     *captures_data;  /* the subject matched */
     mx_uint_t                   uri_changes;
     mx_uint_t                   count;          /* references */
 
@@ -489,11 +499,44 @@ int mx_http_internal_redirect(mx_http_request_t *r, const mx_str_t *uri,
 int mx_http_read_client_body(mx_http_request_t *r,
     mx_http_handler_pt post_handler);
 
-/* discards the body; MX_OK or MX_ERROR */
+/*
+ * The body will not be used: it is dropped as it arrives (after the
+ * response), "100 Continue" is sent when the client waits for it, and
+ * what already arrived is checked. MX_OK, or an HTTP status (400) for a
+ * malformed body.
+ */
 int mx_http_discard_request_body(mx_http_request_t *r);
 
 /* finds the location for r->uri in the chosen server; sets loc_conf */
 int mx_http_find_location(mx_http_request_t *r);
+
+/*
+ * A compiled regex of the config (location, server_name) with its named
+ * groups registered as variables.
+ */
+struct mx_http_regex_s {
+    void                 *code;        /* pcre2_code * */
+    mx_uint_t             nnames;
+    struct {
+        mx_uint_t                        group;
+        struct mx_http_variable_s       *var;
+    }                    *names;
+};
+
+/*
+ * Compiles a config regex (PCRE2, JIT when available) and registers its
+ * named groups as variables; logs nginx's "pcre2_compile() failed" on
+ * error. NULL on failure.
+ */
+mx_http_regex_t *mx_http_regex_compile(mx_conf_t *cf, const mx_str_t *re,
+    int caseless);
+
+/*
+ * Matches s: MX_OK (r->captures and named variables set), MX_DECLINED,
+ * MX_ERROR.
+ */
+int mx_http_regex_exec(mx_http_request_t *r, mx_http_regex_t *re,
+    const mx_str_t *s);
 
 /* finds a named location ("@name") of r's server; NULL if absent */
 mx_http_core_loc_conf_t *mx_http_find_named_location(mx_http_request_t *r,
@@ -571,7 +614,7 @@ typedef int (*mx_http_variable_set_pt)(mx_http_request_t *r,
  * cmcf->variables holds pointers (mx_http_variable_t *) that stay valid
  * for the cycle; index is the slot of the per-request value.
  */
-typedef struct {
+typedef struct mx_http_variable_s {
     mx_str_t                      name;    /* lowercase, without '$' */
     mx_http_variable_handler_pt   get;     /* NULL: the value assigned */
     mx_http_variable_set_pt       set;     /* NULL: store the value */

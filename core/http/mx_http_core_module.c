@@ -2,7 +2,6 @@
 
 #include <arpa/inet.h>
 #include <netdb.h>
-#include <pcre2.h>
 
 /*
  * The "http" block and the core http module: server and location
@@ -156,6 +155,21 @@ static mx_command_t  mx_http_core_commands[] = {
     { mx_string("server_tokens"),
       MX_HTTP_MSL|MX_CONF_TAKE1,
       mx_http_core_server_tokens, MX_HTTP_LOC_CONF_OFFSET, 0, NULL },
+
+    { mx_string("absolute_redirect"),
+      MX_HTTP_MSL|MX_CONF_FLAG,
+      mx_conf_set_flag_slot, MX_HTTP_LOC_CONF_OFFSET,
+      offsetof(mx_http_core_loc_conf_t, absolute_redirect), NULL },
+
+    { mx_string("port_in_redirect"),
+      MX_HTTP_MSL|MX_CONF_FLAG,
+      mx_conf_set_flag_slot, MX_HTTP_LOC_CONF_OFFSET,
+      offsetof(mx_http_core_loc_conf_t, port_in_redirect), NULL },
+
+    { mx_string("server_name_in_redirect"),
+      MX_HTTP_MSL|MX_CONF_FLAG,
+      mx_conf_set_flag_slot, MX_HTTP_LOC_CONF_OFFSET,
+      offsetof(mx_http_core_loc_conf_t, server_name_in_redirect), NULL },
 
     { mx_string("return"),
       MX_HTTP_SRV_CONF|MX_HTTP_LOC_CONF|MX_CONF_TAKE12,
@@ -893,9 +907,6 @@ mx_http_core_server_name(mx_conf_t *cf, mx_command_t *cmd, void *conf)
     mx_http_server_name_t    *sn;
     mx_str_t                 *value;
     mx_uint_t                 i;
-    int                       errcode;
-    PCRE2_SIZE                erroff;
-    u_char                    errstr[256];
 
     mx_unused(cmd);
 
@@ -911,15 +922,15 @@ mx_http_core_server_name(mx_conf_t *cf, mx_command_t *cmd, void *conf)
         sn->name = value[i];
 
         if (value[i].len && value[i].data[0] == '~') {
-            sn->regex = pcre2_compile(value[i].data + 1, value[i].len - 1,
-                                      PCRE2_CASELESS, &errcode, &erroff,
-                                      NULL);
-            if (sn->regex == NULL) {
-                pcre2_get_error_message(errcode, errstr, sizeof(errstr));
-                mx_conf_log_error(MX_LOG_EMERG, cf, 0,
-                                  "pcre2_compile() failed: %s in \"%.*s\"",
-                                  errstr, MX_STR_ARG(value[i]));
-                return MX_CONF_ERROR;
+            {
+                mx_str_t  re;
+
+                re.data = value[i].data + 1;
+                re.len = value[i].len - 1;
+                sn->regex = mx_http_regex_compile(cf, &re, 1);
+                if (sn->regex == NULL) {
+                    return MX_CONF_ERROR;
+                }
             }
 
             continue;
@@ -971,9 +982,7 @@ mx_http_core_location(mx_conf_t *cf, mx_command_t *cmd, void *dummy)
     mx_conf_t                  pcf;
     mx_uint_t                  m, mi;
     char                      *rv;
-    int                        errcode, caseless = 0;
-    PCRE2_SIZE                 erroff;
-    u_char                     errstr[256];
+    int                        caseless = 0;
 
     mx_unused(cmd);
     mx_unused(dummy);
@@ -1079,26 +1088,10 @@ mx_http_core_location(mx_conf_t *cf, mx_command_t *cmd, void *dummy)
     if (clcf->type == MX_HTTP_LOC_REGEX
         || clcf->type == MX_HTTP_LOC_REGEX_CASELESS)
     {
-        clcf->regex = pcre2_compile(name.data, name.len,
-                                    caseless ? PCRE2_CASELESS : 0,
-                                    &errcode, &erroff, NULL);
+        clcf->regex = mx_http_regex_compile(cf, &name, caseless);
         if (clcf->regex == NULL) {
-            pcre2_get_error_message(errcode, errstr, sizeof(errstr));
-
-            if (erroff >= name.len) {
-                mx_conf_log_error(MX_LOG_EMERG, cf, 0,
-                                  "pcre2_compile() failed: %s in \"%.*s\"",
-                                  errstr, MX_STR_ARG(name));
-            } else {
-                mx_conf_log_error(MX_LOG_EMERG, cf, 0,
-                                  "pcre2_compile() failed: %s in \"%.*s\" "
-                                  "at \"%s\"", errstr, MX_STR_ARG(name),
-                                  name.data + erroff);
-            }
             return MX_CONF_ERROR;
         }
-
-        (void) pcre2_jit_compile(clcf->regex, PCRE2_JIT_COMPLETE);
     }
 
     pclcf = pctx->loc_conf[mx_http_core_module.ctx_index];
@@ -1731,6 +1724,9 @@ mx_http_core_create_loc_conf(mx_conf_t *cf)
     clcf->client_max_body_size = -1;
     clcf->client_body_buffer_size = MX_CONF_UNSET_SIZE;
     clcf->server_tokens = MX_CONF_UNSET;
+    clcf->absolute_redirect = MX_CONF_UNSET;
+    clcf->port_in_redirect = MX_CONF_UNSET;
+    clcf->server_name_in_redirect = MX_CONF_UNSET;
     clcf->return_code = -1;
 
     return clcf;
@@ -1819,6 +1815,10 @@ mx_http_core_merge_loc_conf(mx_conf_t *cf, void *parent, void *child)
     mx_conf_merge_size_value(conf->client_body_buffer_size,
                              prev->client_body_buffer_size, 16384);
     mx_conf_merge_value(conf->server_tokens, prev->server_tokens, 1);
+    mx_conf_merge_value(conf->absolute_redirect, prev->absolute_redirect, 1);
+    mx_conf_merge_value(conf->port_in_redirect, prev->port_in_redirect, 1);
+    mx_conf_merge_value(conf->server_name_in_redirect,
+                        prev->server_name_in_redirect, 0);
 
     if (conf->error_pages == NULL) {
         conf->error_pages = prev->error_pages;

@@ -63,12 +63,14 @@ static int mx_h1_send_header(mx_http_request_t *r);
 static int mx_h1_send_chain(mx_http_request_t *r, mx_chain_t *in);
 static void mx_h1_finalize(mx_http_request_t *r, int rc);
 static int mx_h1_read_body(mx_http_request_t *r);
+static int mx_h1_discard_body(mx_http_request_t *r);
 
 static const mx_http_proto_t  mx_h1_proto = {
     mx_h1_send_header,
     mx_h1_send_chain,
     mx_h1_finalize,
-    mx_h1_read_body
+    mx_h1_read_body,
+    mx_h1_discard_body
 };
 
 static http_parser_settings  mx_h1_settings;
@@ -232,16 +234,17 @@ mx_h1_on_body(http_parser *p, const char *at, size_t len)
 
     rb->received += len;
 
+    /* a discarded body has no limit, as in nginx */
+    if (rb->discard) {
+        return 0;
+    }
+
     clcf = r->loc_conf[mx_http_core_module.ctx_index];
     if (clcf->client_max_body_size
         && rb->received > clcf->client_max_body_size)
     {
         hc->header_error = 1;   /* 413, see the caller */
         http_parser_pause(p, 1);
-        return 0;
-    }
-
-    if (rb->discard) {
         return 0;
     }
 
@@ -358,8 +361,14 @@ mx_h1_parse_uri(mx_http_request_t *r)
             return MX_DECLINED;
         }
 
-        while (src < end && *src != '/') {
+        r->headers_in.server.data = src;
+        while (src < end && *src != '/' && *src != '?') {
             src++;
+        }
+        r->headers_in.server.len = src - r->headers_in.server.data;
+
+        if (src < end && *src == '?') {
+            return MX_DECLINED;
         }
 
         if (src == end) {
@@ -659,6 +668,35 @@ mx_h1_find_header_end(mx_h1_conn_t *hc)
 }
 
 
+/* MX_DECLINED (logged) when a header line is longer than a large buffer */
+static int
+mx_h1_check_lines(mx_h1_conn_t *hc, u_char *ls, u_char *end)
+{
+    mx_http_core_srv_conf_t  *cscf = hc->port->default_server;
+    u_char                   *le;
+
+    while (ls < end) {
+        le = memchr(ls, '\n', end - ls);
+        if ((size_t) ((le ? le : end) - ls)
+            >= cscf->large_client_header_buffers_size)
+        {
+            mx_log_error(MX_LOG_INFO, &hc->c->log, 0,
+                         "client sent too long header line: \"%.*s...\"",
+                         (int) mx_min((size_t) (end - ls), 1024), ls);
+            return MX_DECLINED;
+        }
+
+        if (le == NULL) {
+            break;
+        }
+
+        ls = le + 1;
+    }
+
+    return MX_OK;
+}
+
+
 /* MX_OK, MX_DECLINED (would exceed limits: *status set), MX_ERROR */
 static int
 mx_h1_grow(mx_h1_conn_t *hc, mx_uint_t *status)
@@ -677,6 +715,12 @@ mx_h1_grow(mx_h1_conn_t *hc, mx_uint_t *status)
 
     if (line >= cscf->large_client_header_buffers_size) {
         *status = 414;
+        return MX_DECLINED;
+    }
+
+    /* every header line must fit into one large buffer too */
+    if (nl && mx_h1_check_lines(hc, nl + 1, hc->buf + hc->last) != MX_OK) {
+        *status = 494;
         return MX_DECLINED;
     }
 
@@ -748,6 +792,102 @@ mx_h1_bad_request(mx_h1_conn_t *hc, mx_uint_t status)
 }
 
 
+/* logs a parse error as nginx words it and returns the status to send */
+static mx_uint_t
+mx_h1_parse_error(mx_http_request_t *r, enum http_errno err)
+{
+    mx_log_t        *log = &r->connection->log;
+    mx_table_elt_t  *h, *cl, *te;
+    mx_uint_t        i;
+
+    switch (err) {
+
+    case HPE_INVALID_METHOD:
+        mx_log_error(MX_LOG_INFO, log, 0, "client sent invalid method");
+        return 400;
+
+    case HPE_INVALID_VERSION:
+        mx_log_error(MX_LOG_INFO, log, 0, "client sent invalid version");
+        return 400;
+
+    case HPE_INVALID_CONTENT_LENGTH:
+        mx_log_error(MX_LOG_INFO, log, 0,
+                     "client sent invalid \"Content-Length\" header");
+        return 400;
+
+    case HPE_INVALID_TRANSFER_ENCODING:
+    case HPE_UNEXPECTED_CONTENT_LENGTH:
+        /* the headers parsed so far tell which rule was broken */
+        cl = NULL;
+        te = NULL;
+        h = r->headers_in.headers.elts;
+
+        for (i = 0; i < r->headers_in.headers.nelts; i++) {
+            if (h[i].key.len == 14
+                && mx_strcasecmp_n(h[i].key.data,
+                                   (u_char *) "content-length", 14) == 0)
+            {
+                if (cl) {
+                    if (h[i].value.len == 0) {
+                        /* the parser stopped before reporting the value */
+                        u_char  *v = h[i].key.data + h[i].key.len;
+
+                        while (*v == ':' || *v == ' ' || *v == '\t') {
+                            v++;
+                        }
+                        h[i].value.data = v;
+                        while (*v != '\r' && *v != '\n') {
+                            v++;
+                        }
+                        h[i].value.len = v - h[i].value.data;
+                    }
+
+                    mx_log_error(MX_LOG_INFO, log, 0,
+                                 "client sent duplicate header line: "
+                                 "\"%.*s: %.*s\", previous value: "
+                                 "\"%.*s: %.*s\"", MX_STR_ARG(h[i].key),
+                                 MX_STR_ARG(h[i].value), MX_STR_ARG(cl->key),
+                                 MX_STR_ARG(cl->value));
+                    return 400;
+                }
+                cl = &h[i];
+
+            } else if (h[i].key.len == 17
+                       && mx_strcasecmp_n(h[i].key.data,
+                                          (u_char *) "transfer-encoding", 17)
+                          == 0)
+            {
+                te = &h[i];
+            }
+        }
+
+        if (err == HPE_INVALID_TRANSFER_ENCODING && te) {
+            mx_log_error(MX_LOG_INFO, log, 0,
+                         "client sent unknown \"Transfer-Encoding\": "
+                         "\"%.*s\"", MX_STR_ARG(te->value));
+            return 501;
+        }
+
+        if (cl && te) {
+            mx_log_error(MX_LOG_INFO, log, 0,
+                         "client sent \"Content-Length\" and "
+                         "\"Transfer-Encoding\" headers at the same time");
+            return 400;
+        }
+
+        /* the second Content-Length was not pushed before the error */
+        mx_log_error(MX_LOG_INFO, log, 0,
+                     "client sent duplicate header line: \"Content-Length\"");
+        return 400;
+
+    default:
+        mx_log_error(MX_LOG_INFO, log, 0, "client sent invalid request: %s",
+                     http_errno_description(err));
+        return 400;
+    }
+}
+
+
 static void
 mx_h1_start_request(mx_h1_conn_t *hc, size_t end)
 {
@@ -793,11 +933,8 @@ mx_h1_start_request(mx_h1_conn_t *hc, size_t end)
 
     if ((err != HPE_OK && err != HPE_PAUSED) || (err == HPE_OK && n != len))
     {
-        mx_log_error(MX_LOG_INFO, &c->log, 0,
-                     "client sent invalid request: %s",
-                     http_errno_description(err));
         hc->pos = hc->last;
-        mx_h1_bad_request(hc, err == HPE_INVALID_VERSION ? 400 : 400);
+        mx_h1_bad_request(hc, mx_h1_parse_error(r, err));
         return;
     }
 
@@ -813,6 +950,7 @@ mx_h1_start_request(mx_h1_conn_t *hc, size_t end)
 
     r->http_version = hc->parser.http_major * 1000 + hc->parser.http_minor;
     if (hc->parser.http_major != 1) {
+        mx_log_error(MX_LOG_INFO, &c->log, 0, "client sent invalid version");
         hc->pos = hc->last;
         mx_h1_bad_request(hc, 505);
         return;
@@ -865,6 +1003,9 @@ mx_h1_read_request(mx_connection_t *c)
     int            rc;
 
     if (c->read_timedout) {
+        if (memchr(hc->buf + hc->pos, '\n', hc->last - hc->pos)) {
+            c->log.action = "reading client request headers";
+        }
         mx_log_error(MX_LOG_INFO, &c->log, ETIMEDOUT, "client timed out");
         mx_h1_close_with(hc, 408);
         return;
@@ -885,6 +1026,21 @@ mx_h1_read_request(mx_connection_t *c)
 
         end = mx_h1_find_header_end(hc);
         if (end) {
+            /* only a block longer than a large buffer can hold a long line */
+            if (end - hc->pos
+                > hc->port->default_server->large_client_header_buffers_size)
+            {
+                u_char  *nl = memchr(hc->buf + hc->pos, '\n', end - hc->pos);
+
+                if (nl && mx_h1_check_lines(hc, nl + 1, hc->buf + end)
+                          != MX_OK)
+                {
+                    hc->pos = hc->last;
+                    mx_h1_bad_request(hc, 494);
+                    return;
+                }
+            }
+
             mx_h1_start_request(hc, end);
             return;
         }
@@ -900,9 +1056,6 @@ mx_h1_read_request(mx_connection_t *c)
                 if (status == 414) {
                     mx_log_error(MX_LOG_INFO, &c->log, 0,
                                  "client sent too long URI");
-                } else {
-                    mx_log_error(MX_LOG_INFO, &c->log, 0,
-                                 "client sent too large request");
                 }
                 hc->pos = hc->last;
                 mx_h1_bad_request(hc, status);
@@ -1000,9 +1153,14 @@ mx_h1_feed_body(mx_h1_conn_t *hc)
 
     err = HTTP_PARSER_ERRNO(&hc->parser);
     if (err != HPE_OK && err != HPE_PAUSED) {
-        mx_log_error(MX_LOG_INFO, &hc->c->log, 0,
-                     "client sent invalid body: %s",
-                     http_errno_description(err));
+        if (hc->r->headers_in.chunked) {
+            mx_log_error(MX_LOG_ERR, &hc->c->log, 0,
+                         "client sent invalid chunked body");
+        } else {
+            mx_log_error(MX_LOG_INFO, &hc->c->log, 0,
+                         "client sent invalid body: %s",
+                         http_errno_description(err));
+        }
         return 400;
     }
 
@@ -1066,6 +1224,7 @@ mx_h1_send_continue(mx_h1_conn_t *hc)
     ssize_t            n;
 
     if (hc->continue_sent || !hc->r->headers_in.expect_continue
+        || hc->r->expect_tested
         || hc->r->http_version < MX_HTTP_VERSION_11)
     {
         return MX_OK;
@@ -1222,7 +1381,62 @@ mx_http_read_client_body(mx_http_request_t *r,
 int
 mx_http_discard_request_body(mx_http_request_t *r)
 {
+    if (r->discard_body || r->body_read) {
+        return MX_OK;
+    }
+
+    if (r->request_body && !r->request_body->discard) {
+        /* being read: the reader decides */
+        return MX_OK;
+    }
+
+    return r->proto->discard_body(r);
+}
+
+
+static int
+mx_h1_discard_body(mx_http_request_t *r)
+{
+    mx_h1_conn_t  *hc = r->connection->data;
+    int            rc;
+
     r->discard_body = 1;
+
+    if (hc->message_complete) {
+        r->body_read = 1;
+        return MX_OK;
+    }
+
+    if (r->request_body == NULL) {
+        r->request_body = mx_pcalloc(r->pool, sizeof(mx_http_request_body_t));
+        if (r->request_body == NULL) {
+            return 500;
+        }
+    }
+
+    r->request_body->discard = 1;
+
+    if (r->headers_in.content_length_n > 0 || r->headers_in.chunked) {
+        if (mx_h1_send_continue(hc) != MX_OK) {
+            r->keepalive = 0;
+            return MX_OK;
+        }
+    }
+
+    /* what already arrived is checked now, so a bad body gets its 400 */
+    rc = mx_h1_feed_body(hc);
+
+    if (rc == MX_OK) {
+        r->body_read = 1;
+        return MX_OK;
+    }
+
+    if (rc == 400) {
+        r->keepalive = 0;
+        r->body_read = 1;
+        return 400;
+    }
+
     return MX_OK;
 }
 
@@ -1445,11 +1659,11 @@ mx_h1_send_header(mx_http_request_t *r)
     }
 
     if (ho->location && ho->location->hash && ho->location->value.len
-        && ho->location->value.data[0] == '/')
+        && ho->location->value.data[0] == '/' && clcf->absolute_redirect)
     {
         /* absolute_redirect: http://host[:port]/path */
-        host = r->headers_in.server.len ? r->headers_in.server
-                                        : r->srv->server_name;
+        host = (r->headers_in.server.len && !clcf->server_name_in_redirect)
+               ? r->headers_in.server : r->srv->server_name;
         port = 80;
         if (r->connection->local_sockaddr.ss_family == AF_INET) {
             port = ntohs(((struct sockaddr_in *)
@@ -1460,7 +1674,7 @@ mx_h1_send_header(mx_http_request_t *r)
         }
 
         if ((size_t) (end - p) > host.len + ho->location->value.len + 40) {
-            if (port != 80) {
+            if (port != 80 && clcf->port_in_redirect) {
                 p += sprintf((char *) p, "Location: http://%.*s:%d%.*s\r\n",
                              MX_STR_ARG(host), port,
                              MX_STR_ARG(ho->location->value));
@@ -1950,8 +2164,15 @@ mx_http_log_error_handler(mx_log_t *log, u_char *buf, size_t len)
 
     r = hc->r;
     if (r == NULL) {
-        MX_APPEND(", server: %.*s",
-                  MX_STR_ARG(hc->c->listening->addr_text));
+        /* nginx names the server once a request has begun to arrive */
+        if (hc->last > hc->pos && hc->port->default_server->server_name.len)
+        {
+            MX_APPEND(", server: %.*s",
+                      MX_STR_ARG(hc->port->default_server->server_name));
+        } else {
+            MX_APPEND(", server: %.*s",
+                      MX_STR_ARG(hc->c->listening->addr_text));
+        }
         return p;
     }
 

@@ -1,6 +1,5 @@
 #include "mx_http.h"
 
-#include <pcre2.h>
 
 /*
  * Location matching in nginx's order: an exact "=" match wins at once;
@@ -10,36 +9,14 @@
  */
 
 
-static int
-mx_http_regex_match(void *re, const mx_str_t *s)
-{
-    pcre2_match_data  *md;
-    int                rc;
-
-    md = pcre2_match_data_create_from_pattern(re, NULL);
-    if (md == NULL) {
-        return MX_ERROR;
-    }
-
-    rc = pcre2_match(re, s->data, s->len, 0, 0, md, NULL);
-    pcre2_match_data_free(md);
-
-    if (rc >= 0) {
-        return MX_OK;
-    }
-
-    return rc == PCRE2_ERROR_NOMATCH ? MX_DECLINED : MX_ERROR;
-}
-
-
 /*
  * Returns MX_OK (exact or regex match: final), MX_AGAIN (a prefix
  * matched, regexes of enclosing levels may still override) or
  * MX_DECLINED (nothing matched at this level). *found is updated.
  */
 static int
-mx_http_find_in(mx_http_core_loc_conf_t *parent, const mx_str_t *uri,
-    mx_http_core_loc_conf_t **found)
+mx_http_find_in(mx_http_request_t *r, mx_http_core_loc_conf_t *parent,
+    const mx_str_t *uri, mx_http_core_loc_conf_t **found)
 {
     mx_http_core_loc_conf_t  **locs, *best, *l;
     mx_uint_t                  i;
@@ -87,7 +64,7 @@ mx_http_find_in(mx_http_core_loc_conf_t *parent, const mx_str_t *uri,
         *found = best;
         rc = MX_AGAIN;
 
-        nrc = mx_http_find_in(best, uri, found);
+        nrc = mx_http_find_in(r, best, uri, found);
         if (nrc == MX_OK || nrc == MX_ERROR) {
             return nrc;
         }
@@ -107,14 +84,14 @@ mx_http_find_in(mx_http_core_loc_conf_t *parent, const mx_str_t *uri,
             continue;
         }
 
-        nrc = mx_http_regex_match(l->regex, uri);
+        nrc = mx_http_regex_exec(r, l->regex, uri);
         if (nrc == MX_ERROR) {
             return MX_ERROR;
         }
 
         if (nrc == MX_OK) {
             *found = l;
-            (void) mx_http_find_in(l, uri, found);
+            (void) mx_http_find_in(r, l, uri, found);
             return MX_OK;
         }
     }
@@ -132,7 +109,7 @@ mx_http_find_location(mx_http_request_t *r)
     root = r->srv->root_locations;
     found = root;
 
-    rc = mx_http_find_in(root, &r->uri, &found);
+    rc = mx_http_find_in(r, root, &r->uri, &found);
     if (rc == MX_ERROR) {
         return MX_ERROR;
     }

@@ -243,6 +243,12 @@ mx_http_send_response(mx_http_request_t *r, mx_uint_t status,
 {
     int  rc;
 
+    /* a response made here does not need the body, as in nginx */
+    rc = mx_http_discard_request_body(r);
+    if (rc != MX_OK) {
+        return mx_http_special_response_handler(r, (mx_uint_t) rc);
+    }
+
     r->headers_out.status = status;
     if (content_type && content_type->len) {
         r->headers_out.content_type = *content_type;
@@ -373,6 +379,11 @@ mx_http_special_response_handler(mx_http_request_t *r, mx_uint_t status)
     if (status == 494) {
         mx_str_set(&title, "400 Request Header Or Cookie Too Large");
         r->headers_out.status = 400;
+
+    } else if (status == 302) {
+        /* nginx's page says "Found" where its status line does not */
+        mx_str_set(&title, "302 Found");
+        r->headers_out.status = status;
 
     } else {
         line = mx_http_status_line(status);

@@ -1,5 +1,4 @@
 #include "mx_http.h"
-#include <pcre2.h>
 
 /*
  * The protocol-independent life of a request: validation of what the
@@ -136,13 +135,13 @@ mx_http_add_header_out(mx_http_request_t *r, const u_char *key, size_t klen,
 /* picks the server block by the Host name, as nginx: exact, *.wildcard,
  * wildcard.*, then regexes, else the default server of the port */
 static mx_http_core_srv_conf_t *
-mx_http_find_server(mx_http_port_t *port, const mx_str_t *host)
+mx_http_find_server(mx_http_request_t *r, mx_http_port_t *port,
+    const mx_str_t *host)
 {
     mx_http_core_srv_conf_t  **servers, *head = NULL, *tail = NULL;
     mx_http_server_name_t     *sn;
     mx_uint_t                  i, j;
     size_t                     head_len = 0, tail_len = 0;
-    pcre2_match_data          *md;
 
     servers = port->servers.elts;
 
@@ -219,23 +218,11 @@ mx_http_find_server(mx_http_port_t *port, const mx_str_t *host)
         sn = servers[i]->server_names.elts;
 
         for (j = 0; j < servers[i]->server_names.nelts; j++) {
-            if (sn[j].regex == NULL) {
-                continue;
-            }
-
-            md = pcre2_match_data_create_from_pattern(sn[j].regex, NULL);
-            if (md == NULL) {
-                continue;
-            }
-
-            if (pcre2_match(sn[j].regex, host->data, host->len, 0, 0, md,
-                            NULL) >= 0)
+            if (sn[j].regex
+                && mx_http_regex_exec(r, sn[j].regex, host) == MX_OK)
             {
-                pcre2_match_data_free(md);
                 return servers[i];
             }
-
-            pcre2_match_data_free(md);
         }
     }
 
@@ -326,8 +313,10 @@ mx_http_process_request(mx_http_request_t *r)
 
     r->phase = MX_HTTP_SERVER_REWRITE_PHASE;
 
-    if (hin->host) {
-        rc = mx_http_validate_host(r, &hin->host->value);
+    if (hin->server.len || hin->host) {
+        /* a host in the request line wins over the Host header */
+        rc = mx_http_validate_host(r, hin->server.len ? &hin->server
+                                                      : &hin->host->value);
         if (rc == MX_ERROR) {
             mx_http_finalize_request(r, MX_ERROR);
             return;
@@ -340,7 +329,7 @@ mx_http_process_request(mx_http_request_t *r)
             return;
         }
 
-        r->srv = mx_http_find_server(r->port, &hin->server);
+        r->srv = mx_http_find_server(r, r->port, &hin->server);
 
     } else if (r->http_version == MX_HTTP_VERSION_11) {
         mx_log_error(MX_LOG_INFO, &c->log, 0,
@@ -487,7 +476,7 @@ mx_http_core_run_phases(mx_http_request_t *r)
         switch (r->phase) {
 
         case MX_HTTP_SERVER_REWRITE_PHASE:
-            if (r->phase_handler == -1) {
+            if (r->phase_handler <= 0) {
                 r->phase_handler = 0;
                 clcf = r->srv->root_locations;
                 if (clcf->return_code != -1) {
@@ -522,6 +511,7 @@ mx_http_core_run_phases(mx_http_request_t *r)
                              (long long) r->headers_in.content_length_n);
                 r->keepalive = 0;
                 r->lingering_close = 1;
+                r->expect_tested = 1;    /* no "100 Continue" for it */
                 rc = 413;
                 goto finalize;
             }

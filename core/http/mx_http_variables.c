@@ -1336,12 +1336,18 @@ mx_http_var_none(mx_http_request_t *r, mx_str_t *v, uintptr_t data)
 static int
 mx_http_var_capture(mx_http_request_t *r, mx_str_t *v, uintptr_t data)
 {
-    mx_unused(r);
-    mx_unused(v);
-    mx_unused(data);
+    /* $N of the last regex that matched (location, server_name) */
+    if (r->captures == NULL || data >= r->ncaptures
+        || r->captures[2 * data] == (size_t) -1)
+    {
+        v->len = 0;
+        v->data = (u_char *) "";
+        return MX_OK;
+    }
 
-    /* regex captures are not kept yet: an empty value */
-    return MX_DECLINED;
+    v->data = r->captures_data + r->captures[2 * data];
+    v->len = r->captures[2 * data + 1] - r->captures[2 * data];
+    return MX_OK;
 }
 
 

@@ -114,7 +114,9 @@ t_loc(mx_http_core_loc_conf_t *parent, const char *spec)
                                     caseless ? PCRE2_CASELESS : 0,
                                     &errcode, &erroff, NULL);
         ck_assert_msg(t_re[t_nre] != NULL, "regex \"%s\" compiles", name);
-        clcf->regex = t_re[t_nre++];
+        clcf->regex = mx_pcalloc(t_pool, sizeof(mx_http_regex_t));
+        ck_assert_ptr_nonnull(clcf->regex);
+        clcf->regex->code = t_re[t_nre++];
     }
 
     clcf->loc_conf = t_loc_conf_array(clcf);
