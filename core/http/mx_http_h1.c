@@ -1555,7 +1555,7 @@ mx_h1_send_header(mx_http_request_t *r)
     size_t                    len;
     u_char                   *buf, *p, *end, num[32], tbuf[64];
     char                      status_buf[8];
-    int                       n, port;
+    int                       n, port, own_server, own_date, own_lm;
 
     clcf = r->loc_conf[mx_http_core_module.ctx_index];
 
@@ -1617,7 +1617,30 @@ mx_h1_send_header(mx_http_request_t *r)
         }
     }
 
-    if (clcf->server_tokens) {
+    /* a Server, Date or Last-Modified set by a handler replaces ours */
+    own_server = own_date = own_lm = 0;
+    for (i = 0; i < ho->headers.nelts; i++) {
+        if (h[i].key.len == 6
+            && mx_strcasecmp_n(h[i].key.data, (u_char *) "server", 6) == 0)
+        {
+            own_server = 1;
+        } else if (h[i].key.len == 4
+                   && mx_strcasecmp_n(h[i].key.data, (u_char *) "date", 4)
+                      == 0)
+        {
+            own_date = 1;
+        } else if (h[i].key.len == 13
+                   && mx_strcasecmp_n(h[i].key.data,
+                                      (u_char *) "last-modified", 13) == 0)
+        {
+            own_lm = 1;
+        }
+    }
+
+    if (own_server) {
+        /* already in the list, or cleared on purpose */
+
+    } else if (clcf->server_tokens) {
         (void) mx_h1_append_header(&p, end, "Server", 6,
                                    (u_char *) "moxy/" MX_VERSION,
                                    sizeof("moxy/" MX_VERSION) - 1);
@@ -1626,8 +1649,11 @@ mx_h1_send_header(mx_http_request_t *r)
                                    (u_char *) "moxy", 4);
     }
 
-    (void) mx_h1_append_header(&p, end, "Date", 4, mx_cached_http_time.data,
-                               mx_cached_http_time.len);
+    if (!own_date) {
+        (void) mx_h1_append_header(&p, end, "Date", 4,
+                                   mx_cached_http_time.data,
+                                   mx_cached_http_time.len);
+    }
 
     if (ho->status != 304 && ho->status != 204) {
         ct = ho->content_type;
@@ -1651,7 +1677,7 @@ mx_h1_send_header(mx_http_request_t *r)
         (void) mx_h1_append_header(&p, end, "Content-Length", 14, num, n);
     }
 
-    if (ho->last_modified_time != -1 && ho->status != 204) {
+    if (ho->last_modified_time != -1 && ho->status != 204 && !own_lm) {
         u_char  *e = mx_http_time(tbuf, ho->last_modified_time);
 
         (void) mx_h1_append_header(&p, end, "Last-Modified", 13, tbuf,

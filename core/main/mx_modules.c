@@ -13,6 +13,7 @@ extern mx_module_t  mx_http_module;
 extern mx_module_t  mx_http_core_module;
 extern mx_module_t  mx_http_log_module;
 extern mx_module_t  mx_http_static_module;
+extern mx_module_t  mx_http_lua_module;
 
 mx_module_t  *mx_modules[] = {
     &mx_core_module,
@@ -23,6 +24,7 @@ mx_module_t  *mx_modules[] = {
     &mx_http_core_module,
     &mx_http_log_module,
     &mx_http_static_module,
+    &mx_http_lua_module,
     NULL
 };
 

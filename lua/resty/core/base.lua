@@ -1,0 +1,197 @@
+-- What every module of the ngx API shares: the FFI types, finding the
+-- current request, reusable C buffers, the C return codes.
+--
+-- Same interface as lua-resty-core's resty.core.base, so that code
+-- written against it keeps working.
+
+
+local ffi = require "ffi"
+local exdata = require "thread.exdata"
+
+
+local ffi_new = ffi.new
+local pcall = pcall
+local error = error
+local select = select
+local ceil = math.ceil
+local subsystem = ngx.config and ngx.config.subsystem or "http"
+
+
+local ok, new_tab = pcall(require, "table.new")
+if not ok then
+    new_tab = function (narr, nrec) return {} end
+end
+
+
+local clear_tab
+ok, clear_tab = pcall(require, "table.clear")
+if not ok then
+    local pairs = pairs
+    clear_tab = function (tab)
+        for k in pairs(tab) do
+            tab[k] = nil
+        end
+    end
+end
+
+
+-- declared once for the whole API; see core/lua/mx_lua_ffi.h
+ffi.cdef[[
+    typedef struct mx_http_request_s  mx_http_request_t;
+
+    typedef struct {
+        int                    len;
+        const unsigned char   *data;
+    } mx_ffi_str_t;
+
+    typedef struct {
+        mx_ffi_str_t           key;
+        mx_ffi_str_t           value;
+    } mx_ffi_table_elt_t;
+]]
+
+
+-- lua-resty-core's type names, for code that declares its own cdata
+if not pcall(ffi.typeof, "ngx_str_t") then
+    ffi.cdef[[
+        typedef struct {
+            size_t                 len;
+            const unsigned char   *data;
+        } ngx_str_t;
+    ]]
+end
+
+if not pcall(ffi.typeof, "ngx_http_request_t") then
+    ffi.cdef[[
+        typedef struct mx_http_request_s  ngx_http_request_t;
+    ]]
+end
+
+if not pcall(ffi.typeof, "ngx_http_lua_ffi_str_t") then
+    ffi.cdef[[
+        typedef mx_ffi_str_t  ngx_http_lua_ffi_str_t;
+    ]]
+end
+
+
+local c_buf_type = ffi.typeof("char[?]")
+local str_buf_size = 4096
+local str_buf
+local size_ptr
+local errmsg
+local FREE_LIST_REF = 0
+
+
+local _M = new_tab(0, 24)
+
+
+_M.version = "0.1.28"
+_M.new_tab = new_tab
+_M.clear_tab = clear_tab
+
+
+-- the C codes, nginx's numbers (core/util/mx_core.h)
+_M.FFI_OK = 0
+_M.FFI_ERROR = -1
+_M.FFI_AGAIN = -2
+_M.FFI_BUSY = -3
+_M.FFI_DONE = -4
+_M.FFI_DECLINED = -5
+_M.FFI_BAD_CONTEXT = -100
+_M.FFI_NO_REQ_CTX = -100
+
+
+-- the request is the entry thread's exdata, inherited by the coroutines
+-- it creates; reading it compiles to a load in JIT-ed code
+function _M.get_request()
+    local r = exdata()
+    if r ~= nil then
+        return r
+    end
+end
+
+
+function _M.get_errmsg_ptr()
+    if not errmsg then
+        errmsg = ffi_new("const char *[1]")
+    end
+
+    return errmsg
+end
+
+
+function _M.set_string_buf_size(size)
+    if size <= 0 then
+        return
+    end
+
+    if str_buf then
+        str_buf = nil
+    end
+
+    str_buf_size = ceil(size)
+end
+
+
+function _M.get_string_buf_size()
+    return str_buf_size
+end
+
+
+function _M.get_size_ptr()
+    if not size_ptr then
+        size_ptr = ffi_new("size_t[1]")
+    end
+
+    return size_ptr
+end
+
+
+-- a scratch C buffer; the shared one is reused by every caller, so its
+-- contents are only valid until the next call
+function _M.get_string_buf(size, must_alloc)
+    if size > str_buf_size or must_alloc then
+        return ffi_new(c_buf_type, size)
+    end
+
+    if not str_buf then
+        str_buf = ffi_new(c_buf_type, str_buf_size)
+    end
+
+    return str_buf
+end
+
+
+function _M.ref_in_table(tb, key)
+    if key == nil then
+        return -1
+    end
+
+    local ref = tb[FREE_LIST_REF]
+    if ref and ref ~= 0 then
+        tb[FREE_LIST_REF] = tb[ref]
+
+    else
+        ref = #tb + 1
+    end
+
+    tb[ref] = key
+
+    return ref
+end
+
+
+function _M.allows_subsystem(...)
+    local total = select("#", ...)
+
+    for i = 1, total do
+        if select(i, ...) == subsystem then
+            return
+        end
+    end
+
+    error("unsupported subsystem: " .. subsystem, 2)
+end
+
+
+return _M
