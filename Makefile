@@ -38,7 +38,7 @@ LIB_OBJS   := $(filter-out $(BUILD)/obj/main/%,$(OBJS))
 UNIT_SRCS  := $(wildcard t/unit/test_*.c)
 UNIT_BINS  := $(patsubst t/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRCS))
 
-.PHONY: all deps run test unit prove clean bench
+.PHONY: all deps run test unit prove clean bench test-san
 
 all: $(BUILD)/moxy
 
@@ -80,6 +80,19 @@ test: deps
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory prove
+
+# the whole suite on the ASan + UBSan build; sanitizer reports from the
+# daemonized server go to files, and any report fails the run
+SAN_LOGS := $(CURDIR)/build-san/reports
+test-san: deps
+	@$(MAKE) --no-print-directory SANITIZE=1 all
+	@$(MAKE) --no-print-directory SANITIZE=1 unit
+	@rm -rf $(SAN_LOGS) && mkdir -p $(SAN_LOGS)
+	ASAN_OPTIONS=log_path=$(SAN_LOGS)/asan:detect_leaks=1 \
+	UBSAN_OPTIONS=log_path=$(SAN_LOGS)/ubsan:print_stacktrace=1 \
+	TEST_NGINX_BINARY=$(CURDIR)/build-san/moxy prove -It/lib -r t/
+	@if [ -n "$$(ls -A $(SAN_LOGS))" ]; then \
+	    cat $(SAN_LOGS)/*; echo "sanitizer reports found"; exit 1; fi
 
 clean:
 	rm -rf build build-san t/servroot*

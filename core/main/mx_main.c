@@ -20,6 +20,7 @@ static int          mx_show_help, mx_show_version, mx_show_configure;
 static int          mx_test_config, mx_dump_config, mx_quiet_mode;
 static const char  *mx_prefix, *mx_conf_file, *mx_conf_params, *mx_signal;
 static const char  *mx_error_log;
+mx_pool_t          *mx_main_pool;     /* lives as long as the process */
 
 
 static void
@@ -129,10 +130,22 @@ mx_get_options(int argc, char *const *argv)
                     }
 
                     switch (opt) {
-                    case 'p': mx_prefix = val; break;
-                    case 'c': mx_conf_file = val; break;
-                    case 'g': mx_conf_params = val; break;
-                    case 'e': mx_error_log = val; break;
+                    case 'p':
+                        free((char *) mx_prefix);
+                        mx_prefix = val;
+                        break;
+                    case 'c':
+                        free((char *) mx_conf_file);
+                        mx_conf_file = val;
+                        break;
+                    case 'g':
+                        free((char *) mx_conf_params);
+                        mx_conf_params = val;
+                        break;
+                    case 'e':
+                        free((char *) mx_error_log);
+                        mx_error_log = val;
+                        break;
                     case 's':
                         if (strcmp(val, "stop") && strcmp(val, "quit")
                             && strcmp(val, "reopen")
@@ -140,8 +153,10 @@ mx_get_options(int argc, char *const *argv)
                         {
                             mx_log_stderr(0, "invalid option: \"-s %s\"",
                                           val);
+                            free((char *) val);
                             return MX_ERROR;
                         }
+                        free((char *) mx_signal);
                         mx_signal = val;
                         break;
                     }
@@ -322,6 +337,8 @@ main(int argc, char **argv)
     if (pool == NULL) {
         return 1;
     }
+
+    mx_main_pool = pool;
 
     memset(&proto, 0, sizeof(proto));
     proto.pool = pool;

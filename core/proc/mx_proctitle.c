@@ -9,6 +9,7 @@
 
 static char    *mx_title_start, *mx_title_end;
 static char    *mx_title_args;          /* "ARGS" of the master's title */
+static char   **mx_env_copies;          /* the environment's new home */
 
 
 int
@@ -58,12 +59,23 @@ mx_proctitle_init(int argc, char **argv)
         }
     }
 
-    /* the environment moves to the heap; the old area becomes the title */
+    /*
+     * The environment moves to the heap; the old area becomes the title.
+     * The copies stay listed here: "env" may unset some of them later.
+     */
+    for (i = 0; environ[i]; i++) { /* void */ }
+
+    mx_env_copies = calloc(i + 1, sizeof(char *));
+    if (mx_env_copies == NULL) {
+        return MX_ERROR;
+    }
+
     for (i = 0; environ[i]; i++) {
         p = strdup(environ[i]);
         if (p == NULL) {
             return MX_ERROR;
         }
+        mx_env_copies[i] = p;
         environ[i] = p;
     }
 
