@@ -581,6 +581,13 @@ typedef struct mx_http_complex_value_s {
     mx_array_t     *parts;   /* NULL when there are no variables */
 } mx_http_complex_value_t;
 
+/*
+ * Appends the literal and $variable parts of text to parts (an array of
+ * mx_http_cv_part_t); MX_OK or MX_ERROR with an [emerg] logged.
+ */
+int mx_http_compile_parts(mx_conf_t *cf, mx_array_t *parts,
+    const mx_str_t *text);
+
 /* compiles v->raw; MX_OK or MX_ERROR with an [emerg] logged */
 int mx_http_compile_complex_value(mx_conf_t *cf, mx_http_complex_value_t *v);
 

@@ -151,9 +151,6 @@ mx_http_log_compile_format(mx_conf_t *cf, mx_http_log_fmt_t *fmt,
 {
     mx_http_cv_part_t  *part;
     mx_uint_t           s;
-    u_char             *p, *last, *start, *data, ch;
-    mx_str_t            name;
-    int                 bracket;
 
     fmt->parts = mx_array_create(cf->pool, 8, sizeof(mx_http_cv_part_t));
     if (fmt->parts == NULL) {
@@ -161,97 +158,16 @@ mx_http_log_compile_format(mx_conf_t *cf, mx_http_log_fmt_t *fmt,
     }
 
     for (s = 0; s < nargs; s++) {
-        p = args[s].data;
-        last = p + args[s].len;
-
-        while (p < last) {
-            data = p;
-
-            if (*p != '$') {
-                start = p;
-                while (p < last && *p != '$') {
-                    p++;
-                }
-
-                part = mx_array_push(fmt->parts);
-                if (part == NULL) {
-                    return MX_ERROR;
-                }
-
-                part->text.data = start;
-                part->text.len = p - start;
-                part->get = NULL;
-                part->data = 0;
-                fmt->literal += p - start;
-                continue;
-            }
-
-            if (++p == last) {
-                goto invalid;
-            }
-
-            bracket = 0;
-            if (*p == '{') {
-                bracket = 1;
-                if (++p == last) {
-                    goto invalid;
-                }
-            }
-
-            name.data = p;
-
-            for ( /* void */ ; p < last; p++) {
-                ch = *p;
-
-                if (ch == '}' && bracket) {
-                    break;
-                }
-
-                if ((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z')
-                    || (ch >= '0' && ch <= '9') || ch == '_')
-                {
-                    continue;
-                }
-
-                break;
-            }
-
-            name.len = p - name.data;
-
-            if (bracket) {
-                if (p == last) {
-                    mx_conf_log_error(MX_LOG_EMERG, cf, 0,
-                                      "the closing bracket in \"%.*s\" "
-                                      "variable is missing",
-                                      MX_STR_ARG(name));
-                    return MX_ERROR;
-                }
-
-                p++;
-            }
-
-            if (name.len == 0) {
-                goto invalid;
-            }
-
-            part = mx_array_push(fmt->parts);
-            if (part == NULL) {
-                return MX_ERROR;
-            }
-
-            if (mx_http_variable_compile(cf, name.data, name.len, part)
-                != MX_OK)
-            {
-                return MX_ERROR;
-            }
-
-            continue;
-
-        invalid:
-
-            mx_conf_log_error(MX_LOG_EMERG, cf, 0, "invalid parameter \"%.*s\"",
-                              (int) (last - data), data);
+        if (mx_http_compile_parts(cf, fmt->parts, &args[s]) != MX_OK) {
             return MX_ERROR;
+        }
+    }
+
+    /* the literal bytes, to size a line before the variables are read */
+    part = fmt->parts->elts;
+    for (s = 0; s < fmt->parts->nelts; s++) {
+        if (part[s].get == NULL) {
+            fmt->literal += part[s].text.len;
         }
     }
 

@@ -664,11 +664,6 @@ mx_http_variable_get(mx_http_request_t *r, const u_char *name, size_t len,
 int
 mx_http_compile_complex_value(mx_conf_t *cf, mx_http_complex_value_t *v)
 {
-    mx_http_cv_part_t  *part;
-    u_char             *p, *last, *start, ch;
-    int                 bracket;
-    mx_str_t            name;
-
     v->parts = NULL;
 
     if (v->raw.len == 0 || memchr(v->raw.data, '$', v->raw.len) == NULL) {
@@ -680,8 +675,20 @@ mx_http_compile_complex_value(mx_conf_t *cf, mx_http_complex_value_t *v)
         return MX_ERROR;
     }
 
-    p = v->raw.data;
-    last = p + v->raw.len;
+    return mx_http_compile_parts(cf, v->parts, &v->raw);
+}
+
+
+int
+mx_http_compile_parts(mx_conf_t *cf, mx_array_t *parts, const mx_str_t *text)
+{
+    mx_http_cv_part_t  *part;
+    u_char             *p, *last, *start, ch;
+    int                 bracket;
+    mx_str_t            name;
+
+    p = text->data;
+    last = p + text->len;
 
     while (p < last) {
         if (*p != '$') {
@@ -690,7 +697,7 @@ mx_http_compile_complex_value(mx_conf_t *cf, mx_http_complex_value_t *v)
                 p++;
             }
 
-            part = mx_array_push(v->parts);
+            part = mx_array_push(parts);
             if (part == NULL) {
                 return MX_ERROR;
             }
@@ -758,7 +765,7 @@ mx_http_compile_complex_value(mx_conf_t *cf, mx_http_complex_value_t *v)
 
     variable:
 
-        part = mx_array_push(v->parts);
+        part = mx_array_push(parts);
         if (part == NULL) {
             return MX_ERROR;
         }
