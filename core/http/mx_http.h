@@ -299,6 +299,8 @@ typedef struct {
 
 typedef struct {
     mx_chain_t         *bufs;             /* the body read in memory */
+    int                 temp_fd;          /* the body in a file, or -1 */
+    mx_str_t            temp_path;        /* that file's name */
     off_t               received;         /* body bytes so far */
     off_t               rest;             /* -1: chunked, unknown */
     mx_http_handler_pt  post_handler;     /* called when read */
@@ -492,9 +494,13 @@ int mx_http_internal_redirect(mx_http_request_t *r, const mx_str_t *uri,
     const mx_str_t *args);
 
 /*
- * Reads the request body into memory (r->request_body->bufs) and calls
- * post_handler(r); MX_OK when already done, MX_AGAIN when waiting, or an
- * HTTP status (413, 400, 408) on failure.
+ * Reads the request body and calls post_handler(r) once it is complete.
+ * A body that fits in client_body_buffer_size stays in memory
+ * (r->request_body->bufs); a larger one goes whole to a temporary file in
+ * client_body_temp_path (temp_fd, temp_path; bufs is NULL), removed when
+ * the request ends. MX_OK when already done (post_handler was called),
+ * MX_AGAIN when waiting, or an HTTP status (413, 400, 408, 500) on
+ * failure.
  */
 int mx_http_read_client_body(mx_http_request_t *r,
     mx_http_handler_pt post_handler);

@@ -93,4 +93,20 @@ int mx_http_lua_output(mx_http_request_t *r, mx_http_lua_ctx_t *ctx,
 int mx_http_lua_flush(mx_http_request_t *r, mx_http_lua_ctx_t *ctx,
     int last);
 
+/* ------------------------------------------ waiting (yield/resume) */
+
+/*
+ * How Lua waits without blocking the worker. An FFI call that cannot
+ * finish at once (reading the body, later sockets, sleep) arranges to be
+ * told when it can, and returns MX_AGAIN (ngx.AGAIN); its Lua wrapper
+ * then calls base.yield_wait() (lua/resty/core/base.lua), which yields
+ * the running coroutine back to the phase runner. The runner leaves the
+ * request suspended (the phase handler returns MX_DONE). When the event
+ * happens, the C side calls mx_http_lua_wakeup(r): the runner resumes the
+ * waiting coroutine (never from inside the caller's stack: on the next
+ * turn of the event loop), and the wrapper retries or collects the
+ * result.
+ */
+void mx_http_lua_wakeup(mx_http_request_t *r);
+
 #endif /* MX_LUA_MODULE_H */
