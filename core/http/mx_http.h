@@ -200,9 +200,6 @@ struct mx_http_core_loc_conf_s {
     mx_flag_t           port_in_redirect;
     mx_flag_t           server_name_in_redirect;
 
-    mx_int_t            return_code;    /* -1 = none */
-    mx_str_t            return_text;    /* body or Location URL */
-    struct mx_http_complex_value_s  *return_cv;  /* when it has $vars */
 
     mx_array_t         *error_pages;    /* mx_http_err_page_t */
     mx_array_t         *add_headers;    /* mx_http_add_header_t */

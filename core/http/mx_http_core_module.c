@@ -27,8 +27,6 @@ static char *mx_http_core_types(mx_conf_t *cf, mx_command_t *cmd,
     void *conf);
 static char *mx_http_core_type(mx_conf_t *cf, mx_command_t *dummy,
     void *conf);
-static char *mx_http_core_return(mx_conf_t *cf, mx_command_t *cmd,
-    void *conf);
 static char *mx_http_core_error_page(mx_conf_t *cf, mx_command_t *cmd,
     void *conf);
 static char *mx_http_core_add_header(mx_conf_t *cf, mx_command_t *cmd,
@@ -170,10 +168,6 @@ static mx_command_t  mx_http_core_commands[] = {
       MX_HTTP_MSL|MX_CONF_FLAG,
       mx_conf_set_flag_slot, MX_HTTP_LOC_CONF_OFFSET,
       offsetof(mx_http_core_loc_conf_t, server_name_in_redirect), NULL },
-
-    { mx_string("return"),
-      MX_HTTP_SRV_CONF|MX_HTTP_LOC_CONF|MX_CONF_TAKE12,
-      mx_http_core_return, MX_HTTP_LOC_CONF_OFFSET, 0, NULL },
 
     { mx_string("error_page"),
       MX_HTTP_MSL|MX_CONF_2MORE,
@@ -1312,77 +1306,6 @@ mx_http_core_type(mx_conf_t *cf, mx_command_t *dummy, void *conf)
 
 
 static char *
-mx_http_core_return_value(mx_conf_t *cf, mx_http_core_loc_conf_t *clcf)
-{
-    mx_http_complex_value_t  *cv;
-
-    if (memchr(clcf->return_text.data, '$', clcf->return_text.len) == NULL) {
-        return MX_CONF_OK;
-    }
-
-    cv = mx_pcalloc(cf->pool, sizeof(mx_http_complex_value_t));
-    if (cv == NULL) {
-        return MX_CONF_ERROR;
-    }
-
-    cv->raw = clcf->return_text;
-    if (mx_http_compile_complex_value(cf, cv) != MX_OK) {
-        return MX_CONF_ERROR;
-    }
-
-    clcf->return_cv = cv;
-    return MX_CONF_OK;
-}
-
-
-static char *
-mx_http_core_return(mx_conf_t *cf, mx_command_t *cmd, void *conf)
-{
-    mx_http_core_loc_conf_t  *clcf = conf;
-    mx_str_t                 *value;
-    mx_int_t                  code;
-
-    mx_unused(cmd);
-
-    value = cf->args->elts;
-
-    code = mx_atoi(value[1].data, value[1].len);
-
-    if (code == MX_ERROR) {
-        if (cf->args->nelts == 2
-            && ((value[1].len > 7 && memcmp(value[1].data, "http://", 7) == 0)
-                || (value[1].len > 8
-                    && memcmp(value[1].data, "https://", 8) == 0)
-                || (value[1].len > 1 && value[1].data[0] == '$')))
-        {
-            clcf->return_code = 302;
-            clcf->return_text = value[1];
-            return mx_http_core_return_value(cf, clcf);
-        }
-
-        mx_conf_log_error(MX_LOG_EMERG, cf, 0, "invalid return code \"%.*s\"",
-                          MX_STR_ARG(value[1]));
-        return MX_CONF_ERROR;
-    }
-
-    if (code > 999) {
-        mx_conf_log_error(MX_LOG_EMERG, cf, 0, "invalid return code \"%.*s\"",
-                          MX_STR_ARG(value[1]));
-        return MX_CONF_ERROR;
-    }
-
-    clcf->return_code = code;
-
-    if (cf->args->nelts == 3) {
-        clcf->return_text = value[2];
-        return mx_http_core_return_value(cf, clcf);
-    }
-
-    return MX_CONF_OK;
-}
-
-
-static char *
 mx_http_core_error_page(mx_conf_t *cf, mx_command_t *cmd, void *conf)
 {
     mx_http_core_loc_conf_t  *clcf = conf;
@@ -1727,7 +1650,6 @@ mx_http_core_create_loc_conf(mx_conf_t *cf)
     clcf->absolute_redirect = MX_CONF_UNSET;
     clcf->port_in_redirect = MX_CONF_UNSET;
     clcf->server_name_in_redirect = MX_CONF_UNSET;
-    clcf->return_code = -1;
 
     return clcf;
 }

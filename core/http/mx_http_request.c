@@ -8,8 +8,6 @@
 
 #define MX_HTTP_MAX_URI_CHANGES  10
 
-static void mx_http_run_return(mx_http_request_t *r,
-    mx_http_core_loc_conf_t *clcf, int *rc);
 
 
 mx_uint_t
@@ -414,52 +412,6 @@ mx_http_internal_redirect(mx_http_request_t *r, const mx_str_t *uri,
 }
 
 
-static void
-mx_http_run_return(mx_http_request_t *r, mx_http_core_loc_conf_t *clcf,
-    int *rc)
-{
-    mx_str_t                 text;
-    mx_table_elt_t           *h;
-    mx_uint_t                 code;
-
-    code = (mx_uint_t) clcf->return_code;
-
-    if (clcf->return_text.data == NULL) {
-        *rc = (int) code;
-        return;
-    }
-
-    text = clcf->return_text;
-    if (clcf->return_cv
-        && mx_http_complex_value(r, clcf->return_cv, &text) != MX_OK)
-    {
-        *rc = 500;
-        return;
-    }
-
-    if (code == 301 || code == 302 || code == 303 || code == 307
-        || code == 308)
-    {
-        h = mx_http_add_header_out(r, (u_char *) "Location", 8, text.data,
-                                   text.len);
-        if (h == NULL) {
-            *rc = 500;
-            return;
-        }
-
-        r->headers_out.location = h;
-        *rc = (int) code;
-        return;
-    }
-
-    /* the type comes from the URI's extension, as for static files */
-    *rc = mx_http_send_response(r, code, NULL, &text);
-    if (*rc == MX_OK || *rc == MX_AGAIN) {
-        *rc = MX_OK;
-    }
-}
-
-
 void
 mx_http_core_run_phases(mx_http_request_t *r)
 {
@@ -476,14 +428,9 @@ mx_http_core_run_phases(mx_http_request_t *r)
         switch (r->phase) {
 
         case MX_HTTP_SERVER_REWRITE_PHASE:
-            if (r->phase_handler <= 0) {
-                r->phase_handler = 0;
-                clcf = r->srv->root_locations;
-                if (clcf->return_code != -1) {
-                    r->loc_conf = r->srv->ctx_loc_conf;
-                    mx_http_run_return(r, clcf, &rc);
-                    goto finalize;
-                }
+            if (r->phase_handler < 0) {
+                /* an internal redirect starts at the server's level */
+                r->loc_conf = r->srv->ctx_loc_conf;
             }
             break;
 
@@ -520,16 +467,28 @@ mx_http_core_run_phases(mx_http_request_t *r)
             r->phase_handler = 0;
             continue;
 
-        case MX_HTTP_REWRITE_PHASE:
-            if (r->phase_handler <= 0) {
-                r->phase_handler = 0;
-                clcf = r->loc_conf[mx_http_core_module.ctx_index];
-                if (clcf->return_code != -1) {
-                    mx_http_run_return(r, clcf, &rc);
+        case MX_HTTP_POST_REWRITE_PHASE:
+            if (r->uri_changed) {
+                /* "rewrite" changed the URI: find the location again */
+                r->uri_changed = 0;
+
+                if (++r->uri_changes > MX_HTTP_MAX_URI_CHANGES) {
+                    mx_log_error(MX_LOG_ERR, &r->connection->log, 0,
+                                 "rewrite or internal redirection cycle "
+                                 "while processing \"%.*s\"",
+                                 MX_STR_ARG(r->uri));
+                    rc = 500;
                     goto finalize;
                 }
+
+                r->phase = MX_HTTP_FIND_CONFIG_PHASE;
+                r->phase_handler = 0;
+                continue;
             }
-            break;
+
+            r->phase++;
+            r->phase_handler = 0;
+            continue;
 
         case MX_HTTP_CONTENT_PHASE:
             clcf = r->loc_conf[mx_http_core_module.ctx_index];

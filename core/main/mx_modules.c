@@ -11,6 +11,7 @@ extern mx_module_t  mx_events_module;
 extern mx_module_t  mx_event_core_module;
 extern mx_module_t  mx_http_module;
 extern mx_module_t  mx_http_core_module;
+extern mx_module_t  mx_http_rewrite_module;
 extern mx_module_t  mx_http_log_module;
 extern mx_module_t  mx_http_static_module;
 extern mx_module_t  mx_http_lua_module;
@@ -22,6 +23,7 @@ mx_module_t  *mx_modules[] = {
     &mx_event_core_module,
     &mx_http_module,
     &mx_http_core_module,
+    &mx_http_rewrite_module,
     &mx_http_log_module,
     &mx_http_static_module,
     &mx_http_lua_module,

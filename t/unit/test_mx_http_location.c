@@ -104,7 +104,6 @@ t_loc(mx_http_core_loc_conf_t *parent, const char *spec)
 
     clcf->name.data = (u_char *) name;
     clcf->name.len = strlen(name);
-    clcf->return_code = -1;
 
     if (clcf->type == MX_HTTP_LOC_REGEX
         || clcf->type == MX_HTTP_LOC_REGEX_CASELESS)
@@ -241,7 +240,6 @@ setup(void)
     t_root = mx_pcalloc(t_pool, sizeof(mx_http_core_loc_conf_t));
     ck_assert_ptr_nonnull(t_root);
     t_root->type = MX_HTTP_LOC_PREFIX;
-    t_root->return_code = -1;
     t_root->loc_conf = t_loc_conf_array(t_root);
 
     memset(&t_srv, 0, sizeof(t_srv));
