@@ -195,6 +195,7 @@ struct mx_http_core_loc_conf_s {
     mx_msec_t           send_timeout;
     off_t               client_max_body_size;
     size_t              client_body_buffer_size;
+    mx_str_t            client_body_temp_path;  /* absolute */
     mx_flag_t           server_tokens;
     mx_flag_t           absolute_redirect;
     mx_flag_t           port_in_redirect;
@@ -501,6 +502,15 @@ int mx_http_internal_redirect(mx_http_request_t *r, const mx_str_t *uri,
  */
 int mx_http_read_client_body(mx_http_request_t *r,
     mx_http_handler_pt post_handler);
+
+/*
+ * Keeps len bytes of body just received (rb->received already counts
+ * them): in memory, pointing at data, which must live as long as r, or
+ * in the body's temporary file once the body outgrows
+ * client_body_buffer_size. MX_OK or MX_ERROR.
+ */
+int mx_http_request_body_save(mx_http_request_t *r, const u_char *data,
+    size_t len);
 
 /*
  * The body will not be used: it is dropped as it arrives (after the

@@ -39,6 +39,8 @@ static char *mx_http_core_large_buffers(mx_conf_t *cf, mx_command_t *cmd,
     void *conf);
 static char *mx_http_core_internal(mx_conf_t *cf, mx_command_t *cmd,
     void *conf);
+static char *mx_http_core_temp_path(mx_conf_t *cf, mx_command_t *cmd,
+    void *conf);
 static char *mx_http_core_server_tokens(mx_conf_t *cf, mx_command_t *cmd,
     void *conf);
 
@@ -181,10 +183,9 @@ static mx_command_t  mx_http_core_commands[] = {
       MX_HTTP_LOC_CONF|MX_CONF_NOARGS,
       mx_http_core_internal, MX_HTTP_LOC_CONF_OFFSET, 0, NULL },
 
-    /* accepted for compatibility: moxy keeps bodies in memory for now */
     { mx_string("client_body_temp_path"),
-      MX_HTTP_MSL|MX_CONF_1MORE,
-      mx_conf_noop_slot, 0, 0, NULL },
+      MX_HTTP_MSL|MX_CONF_TAKE1234,
+      mx_http_core_temp_path, MX_HTTP_LOC_CONF_OFFSET, 0, NULL },
 
     { mx_string("proxy_temp_path"),
       MX_HTTP_MSL|MX_CONF_1MORE,
@@ -1527,6 +1528,48 @@ mx_http_core_server_tokens(mx_conf_t *cf, mx_command_t *cmd, void *conf)
 
 
 static char *
+mx_http_core_temp_path(mx_conf_t *cf, mx_command_t *cmd, void *conf)
+{
+    mx_http_core_loc_conf_t  *clcf = conf;
+    mx_str_t                 *value;
+    mx_uint_t                 i;
+    mx_int_t                  level;
+
+    mx_unused(cmd);
+
+    if (clcf->client_body_temp_path.data) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    /* the hashed sub-folder levels are checked but not used */
+    for (i = 2; i < cf->args->nelts; i++) {
+        level = mx_atoi(value[i].data, value[i].len);
+        if (level == MX_ERROR || level == 0 || level > 2) {
+            return "invalid value";
+        }
+    }
+
+    clcf->client_body_temp_path = value[1];
+    if (clcf->client_body_temp_path.len > 1
+        && clcf->client_body_temp_path.data[
+               clcf->client_body_temp_path.len - 1] == '/')
+    {
+        clcf->client_body_temp_path.len--;
+    }
+
+    if (mx_conf_full_name(cf->cycle, &clcf->client_body_temp_path, 0)
+        != MX_OK)
+    {
+        return MX_CONF_ERROR;
+    }
+
+    return MX_CONF_OK;
+}
+
+
+static char *
 mx_http_core_internal(mx_conf_t *cf, mx_command_t *cmd, void *conf)
 {
     mx_http_core_loc_conf_t  *clcf = conf;
@@ -1736,6 +1779,18 @@ mx_http_core_merge_loc_conf(mx_conf_t *cf, void *parent, void *child)
 
     mx_conf_merge_size_value(conf->client_body_buffer_size,
                              prev->client_body_buffer_size, 16384);
+
+    if (conf->client_body_temp_path.data == NULL) {
+        if (prev->client_body_temp_path.data == NULL) {
+            mx_str_set(&prev->client_body_temp_path, "client_body_temp");
+            if (mx_conf_full_name(cf->cycle, &prev->client_body_temp_path, 0)
+                != MX_OK)
+            {
+                return MX_CONF_ERROR;
+            }
+        }
+        conf->client_body_temp_path = prev->client_body_temp_path;
+    }
     mx_conf_merge_value(conf->server_tokens, prev->server_tokens, 1);
     mx_conf_merge_value(conf->absolute_redirect, prev->absolute_redirect, 1);
     mx_conf_merge_value(conf->port_in_redirect, prev->port_in_redirect, 1);

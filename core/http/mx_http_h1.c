@@ -225,8 +225,6 @@ mx_h1_on_body(http_parser *p, const char *at, size_t len)
     mx_http_request_t        *r = hc->r;
     mx_http_core_loc_conf_t  *clcf;
     mx_http_request_body_t   *rb = r->request_body;
-    mx_chain_t               *cl, **ll;
-    mx_buf_t                 *b;
 
     if (rb == NULL) {
         return 0;
@@ -249,20 +247,9 @@ mx_h1_on_body(http_parser *p, const char *at, size_t len)
     }
 
     /* the body stays where it was read: connection or body buffer */
-    b = mx_pcalloc(r->pool, sizeof(mx_buf_t) + sizeof(mx_chain_t));
-    if (b == NULL) {
+    if (mx_http_request_body_save(r, (const u_char *) at, len) != MX_OK) {
         return 1;
     }
-
-    b->pos = (u_char *) at;
-    b->last = (u_char *) at + len;
-    b->fd = -1;
-    cl = (mx_chain_t *) (b + 1);
-    cl->buf = b;
-    cl->next = NULL;
-
-    for (ll = &rb->bufs; *ll; ll = &(*ll)->next) { /* void */ }
-    *ll = cl;
 
     return 0;
 }
@@ -1366,6 +1353,7 @@ mx_http_read_client_body(mx_http_request_t *r,
 
     rb->rest = r->headers_in.content_length_n;
     rb->post_handler = post_handler;
+    rb->temp_fd = -1;
     r->request_body = rb;
 
     rc = r->proto->read_body(r);
@@ -1412,6 +1400,7 @@ mx_h1_discard_body(mx_http_request_t *r)
         if (r->request_body == NULL) {
             return 500;
         }
+        r->request_body->temp_fd = -1;
     }
 
     r->request_body->discard = 1;
@@ -2094,6 +2083,7 @@ mx_h1_finish(mx_http_request_t *r)
                 mx_h1_close(hc);
                 return;
             }
+            r->request_body->temp_fd = -1;
         }
 
         r->request_body->discard = 1;
