@@ -228,3 +228,131 @@ unknown "nosuch" variable
 --- must_die
 --- error_log eval
 qr/invalid parameter "bogus" in \S+nginx\.conf:\d+/
+
+
+
+=== TEST 17: if on a variable's value
+--- config
+    location = /t {
+        if ($arg_a) {
+            return 200 "a set\n";
+        }
+        return 200 "a empty\n";
+    }
+--- request eval
+["GET /t?a=1", "GET /t?a=0", "GET /t"]
+--- response_body eval
+["a set\n", "a empty\n", "a empty\n"]
+
+
+
+=== TEST 18: if with = and !=
+--- config
+    location = /t {
+        if ($request_method = POST) {
+            return 405;
+        }
+        if ($arg_x != "yes") {
+            return 200 "not yes\n";
+        }
+        return 200 "yes\n";
+    }
+--- request eval
+["POST /t\nbody", "GET /t?x=yes", "GET /t?x=no"]
+--- error_code eval
+[405, 200, 200]
+--- response_body_like eval
+["405 Not Allowed", "^yes\n\$", "^not yes\n\$"]
+
+
+
+=== TEST 19: if with a regex and its captures
+--- config
+    location /t {
+        if ($uri ~ ^/t/(\w+)/(\d+)$) {
+            return 200 "name=$1 id=$2\n";
+        }
+        if ($http_user_agent ~* bot) {
+            return 403;
+        }
+        return 200 "plain\n";
+    }
+--- request eval
+["GET /t/item/42", "GET /t/x"]
+--- response_body eval
+["name=item id=42\n", "plain\n"]
+
+
+
+=== TEST 20: case-insensitive and negated regexes
+--- config
+    location = /t {
+        if ($http_user_agent ~* bot) {
+            return 403;
+        }
+        if ($http_x_token !~ ^secret$) {
+            return 401;
+        }
+        return 200 "ok\n";
+    }
+--- request eval
+["GET /t", "GET /t", "GET /t"]
+--- more_headers eval
+["User-Agent: GoogleBOT\nX-Token: secret", "User-Agent: curl\nX-Token: nope", "User-Agent: curl\nX-Token: secret"]
+--- error_code eval
+[403, 401, 200]
+
+
+
+=== TEST 21: file tests
+--- config
+    location = /t {
+        if (-f $document_root/index.html) {
+            set $r "file";
+        }
+        if (!-e $document_root/nosuch) {
+            set $r "$r nosuch";
+        }
+        if (-d $document_root) {
+            return 200 "$r dir\n";
+        }
+        return 200 "wrong\n";
+    }
+--- request
+GET /t
+--- response_body
+file nosuch dir
+
+
+
+=== TEST 22: if at the server level, set inside if
+--- config
+    if ($arg_deny) {
+        return 403;
+    }
+    location = /t {
+        set $v "default";
+        if ($arg_v) {
+            set $v $arg_v;
+        }
+        return 200 "$v\n";
+    }
+--- request eval
+["GET /t?deny=1", "GET /t?v=given", "GET /t"]
+--- error_code eval
+[403, 200, 200]
+--- response_body_like eval
+["403 Forbidden", "^given\n\$", "^default\n\$"]
+
+
+
+=== TEST 23: an invalid condition fails at startup
+--- config
+    location = /t {
+        if ($a == b) {
+            return 200;
+        }
+    }
+--- must_die
+--- error_log eval
+qr/unexpected "==" in condition in \S+nginx\.conf:\d+/

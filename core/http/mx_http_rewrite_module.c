@@ -1,9 +1,12 @@
 #include "mx_http.h"
 #include "mx_http_rewrite_module.h"
 
+#include <sys/stat.h>
+
 /*
- * The rewrite module: "set", "rewrite", "break" and "return" compiled in
- * config order into a list of codes per server or location, run in the
+ * The rewrite module: "set", "rewrite", "break", "return" and "if"
+ * compiled in config order into a list of codes per server or location,
+ * run in the
  * server-rewrite phase (server level) and the rewrite phase (location
  * level), as nginx's rewrite module does. Other modules add codes of
  * their own (set_by_lua) with mx_http_rewrite_add_code().
@@ -14,8 +17,20 @@ typedef enum {
     MX_REWRITE_RETURN,
     MX_REWRITE_REWRITE,
     MX_REWRITE_BREAK,
-    MX_REWRITE_CUSTOM
+    MX_REWRITE_CUSTOM,
+    MX_REWRITE_IF
 } mx_http_rewrite_op_e;
+
+/* "if" conditions */
+typedef enum {
+    MX_IF_VALUE = 0,        /* if ($v): not empty and not "0" */
+    MX_IF_EQUAL,            /* = and != */
+    MX_IF_REGEX,            /* ~ ~* !~ !~* */
+    MX_IF_FILE,             /* -f !-f */
+    MX_IF_DIR,              /* -d !-d */
+    MX_IF_EXISTS,           /* -e !-e */
+    MX_IF_EXEC              /* -x !-x */
+} mx_http_rewrite_if_e;
 
 #define MX_REWRITE_FLAG_NONE       0
 #define MX_REWRITE_FLAG_LAST       1
@@ -33,6 +48,11 @@ typedef struct {
     mx_http_variable_t         *var;        /* set */
     mx_http_rewrite_code_pt     handler;    /* custom */
     void                       *data;
+
+    mx_http_rewrite_if_e        cond;       /* if */
+    unsigned                    negative:1;
+    mx_http_complex_value_t     operand;    /* the value compared with */
+    mx_array_t                 *block;      /* the codes inside "if" */
 } mx_http_rewrite_code_t;
 
 typedef struct {
@@ -49,25 +69,35 @@ static char *mx_http_rewrite_return(mx_conf_t *cf, mx_command_t *cmd,
 static char *mx_http_rewrite(mx_conf_t *cf, mx_command_t *cmd, void *conf);
 static char *mx_http_rewrite_break(mx_conf_t *cf, mx_command_t *cmd,
     void *conf);
+static char *mx_http_rewrite_if(mx_conf_t *cf, mx_command_t *cmd,
+    void *conf);
+static int mx_http_rewrite_run(mx_http_request_t *r, mx_array_t *codes);
+
+#define MX_REWRITE_CONF                                                    \
+    (MX_HTTP_SRV_CONF|MX_HTTP_LOC_CONF|MX_HTTP_SIF_CONF|MX_HTTP_LIF_CONF)
 
 
 static mx_command_t  mx_http_rewrite_commands[] = {
 
     { mx_string("set"),
-      MX_HTTP_SRV_CONF|MX_HTTP_LOC_CONF|MX_CONF_TAKE2,
+      MX_REWRITE_CONF|MX_CONF_TAKE2,
       mx_http_rewrite_set, MX_HTTP_LOC_CONF_OFFSET, 0, NULL },
 
     { mx_string("return"),
-      MX_HTTP_SRV_CONF|MX_HTTP_LOC_CONF|MX_CONF_TAKE12,
+      MX_REWRITE_CONF|MX_CONF_TAKE12,
       mx_http_rewrite_return, MX_HTTP_LOC_CONF_OFFSET, 0, NULL },
 
     { mx_string("rewrite"),
-      MX_HTTP_SRV_CONF|MX_HTTP_LOC_CONF|MX_CONF_TAKE23,
+      MX_REWRITE_CONF|MX_CONF_TAKE23,
       mx_http_rewrite, MX_HTTP_LOC_CONF_OFFSET, 0, NULL },
 
     { mx_string("break"),
-      MX_HTTP_SRV_CONF|MX_HTTP_LOC_CONF|MX_CONF_NOARGS,
+      MX_REWRITE_CONF|MX_CONF_NOARGS,
       mx_http_rewrite_break, MX_HTTP_LOC_CONF_OFFSET, 0, NULL },
+
+    { mx_string("if"),
+      MX_HTTP_SRV_CONF|MX_HTTP_LOC_CONF|MX_CONF_BLOCK|MX_CONF_1MORE,
+      mx_http_rewrite_if, MX_HTTP_LOC_CONF_OFFSET, 0, NULL },
 
     { mx_string("rewrite_log"),
       MX_HTTP_MAIN_CONF|MX_HTTP_SRV_CONF|MX_HTTP_LOC_CONF|MX_CONF_FLAG,
@@ -333,6 +363,175 @@ mx_http_rewrite_break(mx_conf_t *cf, mx_command_t *cmd, void *conf)
 }
 
 
+/*
+ * "if (condition) { ... }": the words between the parentheses as nginx
+ * splits them; only rewrite directives may stand in the block.
+ */
+static char *
+mx_http_rewrite_if(mx_conf_t *cf, mx_command_t *cmd, void *conf)
+{
+    mx_http_rewrite_loc_conf_t  *rlcf = conf, *inner;
+    mx_http_rewrite_code_t      *code;
+    mx_http_conf_ctx_t          *ctx, *pctx;
+    mx_str_t                    *value, args[3], op;
+    mx_uint_t                    i, n;
+    mx_conf_t                    save;
+    char                        *rv;
+
+    mx_unused(cmd);
+
+    value = cf->args->elts;
+
+    /* strip "(" and ")" and drop the words they leave empty */
+    n = 0;
+    for (i = 1; i < cf->args->nelts; i++) {
+        mx_str_t  w = value[i];
+
+        if (i == 1) {
+            if (w.len == 0 || w.data[0] != '(') {
+                goto invalid;
+            }
+            w.data++;
+            w.len--;
+        }
+
+        if (i == cf->args->nelts - 1) {
+            if (w.len == 0 || w.data[w.len - 1] != ')') {
+                goto invalid;
+            }
+            w.len--;
+        }
+
+        if (w.len == 0) {
+            continue;
+        }
+
+        if (n == 3) {
+            goto invalid;
+        }
+
+        args[n++] = w;
+    }
+
+    code = mx_http_rewrite_push(cf, rlcf);
+    if (code == NULL) {
+        return MX_CONF_ERROR;
+    }
+
+    code->op = MX_REWRITE_IF;
+
+    if (n == 1 && args[0].data[0] == '$') {
+        code->cond = MX_IF_VALUE;
+        code->value.raw = args[0];
+
+    } else if (n == 2 && (args[0].len == 2 || args[0].len == 3)
+               && memchr("!-", args[0].data[0], 2))
+    {
+        op = args[0];
+        if (op.data[0] == '!') {
+            code->negative = 1;
+            op.data++;
+            op.len--;
+        }
+
+        if (op.len != 2 || op.data[0] != '-') {
+            goto invalid;
+        }
+
+        switch (op.data[1]) {
+        case 'f': code->cond = MX_IF_FILE; break;
+        case 'd': code->cond = MX_IF_DIR; break;
+        case 'e': code->cond = MX_IF_EXISTS; break;
+        case 'x': code->cond = MX_IF_EXEC; break;
+        default: goto invalid;
+        }
+
+        code->value.raw = args[1];
+
+    } else if (n == 3 && args[0].data[0] == '$') {
+        op = args[1];
+        code->value.raw = args[0];
+        code->operand.raw = args[2];
+
+        if (mx_str_eq(&op, "=") == MX_OK || mx_str_eq(&op, "!=") == MX_OK) {
+            code->cond = MX_IF_EQUAL;
+            code->negative = op.len == 2;
+
+        } else if (mx_str_eq(&op, "~") == MX_OK
+                   || mx_str_eq(&op, "~*") == MX_OK
+                   || mx_str_eq(&op, "!~") == MX_OK
+                   || mx_str_eq(&op, "!~*") == MX_OK)
+        {
+            code->cond = MX_IF_REGEX;
+            code->negative = op.data[0] == '!';
+            code->regex = mx_http_regex_compile(cf, &args[2],
+                                              op.data[op.len - 1] == '*');
+            if (code->regex == NULL) {
+                return MX_CONF_ERROR;
+            }
+
+        } else {
+            mx_conf_log_error(MX_LOG_EMERG, cf, 0,
+                              "unexpected \"%.*s\" in condition",
+                              MX_STR_ARG(op));
+            return MX_CONF_ERROR;
+        }
+
+        if (code->cond == MX_IF_EQUAL
+            && mx_http_compile_complex_value(cf, &code->operand) != MX_OK)
+        {
+            return MX_CONF_ERROR;
+        }
+
+    } else {
+        goto invalid;
+    }
+
+    if (mx_http_compile_complex_value(cf, &code->value) != MX_OK) {
+        return MX_CONF_ERROR;
+    }
+
+    /* the block's directives add to a code list of their own */
+    inner = mx_pcalloc(cf->pool, sizeof(mx_http_rewrite_loc_conf_t));
+    ctx = mx_pcalloc(cf->pool, sizeof(mx_http_conf_ctx_t));
+    if (inner == NULL || ctx == NULL) {
+        return MX_CONF_ERROR;
+    }
+
+    pctx = cf->ctx;
+    ctx->main_conf = pctx->main_conf;
+    ctx->srv_conf = pctx->srv_conf;
+    ctx->loc_conf = mx_palloc(cf->pool, sizeof(void *) * mx_http_max_module);
+    if (ctx->loc_conf == NULL) {
+        return MX_CONF_ERROR;
+    }
+
+    memcpy(ctx->loc_conf, pctx->loc_conf,
+           sizeof(void *) * mx_http_max_module);
+    ctx->loc_conf[mx_http_rewrite_module.ctx_index] = inner;
+
+    save = *cf;
+    cf->ctx = ctx;
+    cf->cmd_type = (save.cmd_type == MX_HTTP_SRV_CONF) ? MX_HTTP_SIF_CONF
+                                                       : MX_HTTP_LIF_CONF;
+    rv = mx_conf_parse(cf, NULL);
+    *cf = save;
+
+    if (rv != MX_CONF_OK) {
+        return rv;
+    }
+
+    code->block = inner->codes;
+    return MX_CONF_OK;
+
+invalid:
+
+    mx_conf_log_error(MX_LOG_EMERG, cf, 0, "invalid condition \"%.*s\"",
+                      MX_STR_ARG(value[1]));
+    return MX_CONF_ERROR;
+}
+
+
 /* ------------------------------------------------------------ runtime */
 
 static int
@@ -486,31 +685,85 @@ mx_http_rewrite_run_rewrite(mx_http_request_t *r, mx_http_rewrite_code_t *c)
 }
 
 
-/* the phase handler of both the server-rewrite and the rewrite phase */
+/* MX_OK (true), MX_DECLINED (false) or MX_ERROR */
 static int
-mx_http_rewrite_handler(mx_http_request_t *r)
+mx_http_rewrite_test(mx_http_request_t *r, mx_http_rewrite_code_t *c)
 {
-    mx_http_rewrite_loc_conf_t  *rlcf;
-    mx_http_rewrite_code_t      *c;
-    mx_str_t                     value;
-    mx_uint_t                    i;
-    int                          rc;
+    mx_str_t     value, operand;
+    struct stat  st;
+    u_char      *path;
+    int          rc;
 
-    /* a request that matched no location has only the server's codes */
-    if (r->phase == MX_HTTP_REWRITE_PHASE
-        && r->loc_conf == r->srv->ctx_loc_conf)
-    {
-        return MX_DECLINED;
+    if (mx_http_complex_value(r, &c->value, &value) != MX_OK) {
+        return MX_ERROR;
     }
 
-    rlcf = mx_http_get_module_loc_conf(r, mx_http_rewrite_module);
-    if (rlcf->codes == NULL) {
-        return MX_DECLINED;
+    switch (c->cond) {
+
+    case MX_IF_VALUE:
+        rc = value.len && !(value.len == 1 && value.data[0] == '0');
+        break;
+
+    case MX_IF_EQUAL:
+        if (mx_http_complex_value(r, &c->operand, &operand) != MX_OK) {
+            return MX_ERROR;
+        }
+        rc = value.len == operand.len
+             && memcmp(value.data, operand.data, value.len) == 0;
+        break;
+
+    case MX_IF_REGEX:
+        rc = mx_http_regex_exec(r, c->regex, &value);
+        if (rc == MX_ERROR) {
+            return MX_ERROR;
+        }
+        rc = (rc == MX_OK);
+        break;
+
+    default:
+        path = mx_pstrdup(r->pool, value.data, value.len);
+        if (path == NULL) {
+            return MX_ERROR;
+        }
+
+        if (stat((char *) path, &st) == -1) {
+            rc = 0;
+        } else if (c->cond == MX_IF_FILE) {
+            rc = S_ISREG(st.st_mode);
+        } else if (c->cond == MX_IF_DIR) {
+            rc = S_ISDIR(st.st_mode);
+        } else if (c->cond == MX_IF_EXEC) {
+            rc = access((char *) path, X_OK) == 0;
+        } else {
+            rc = 1;
+        }
+        break;
     }
 
-    c = rlcf->codes->elts;
+    if (c->negative) {
+        rc = !rc;
+    }
 
-    for (i = 0; i < rlcf->codes->nelts; i++) {
+    return rc ? MX_OK : MX_DECLINED;
+}
+
+
+/*
+ * Runs a code list: MX_OK when it ran to the end, MX_DECLINED when a
+ * code stopped it (break, rewrite last/break), MX_DONE when a response
+ * was finalized, or a status / MX_ERROR.
+ */
+static int
+mx_http_rewrite_run(mx_http_request_t *r, mx_array_t *codes)
+{
+    mx_http_rewrite_code_t  *c;
+    mx_str_t                 value;
+    mx_uint_t                i;
+    int                      rc;
+
+    c = codes->elts;
+
+    for (i = 0; i < codes->nelts; i++) {
 
         switch (c[i].op) {
 
@@ -549,10 +802,49 @@ mx_http_rewrite_handler(mx_http_request_t *r)
                 return 500;
             }
             break;
+
+        case MX_REWRITE_IF:
+            rc = mx_http_rewrite_test(r, &c[i]);
+            if (rc == MX_ERROR) {
+                return 500;
+            }
+
+            if (rc == MX_OK && c[i].block) {
+                rc = mx_http_rewrite_run(r, c[i].block);
+                if (rc != MX_OK) {
+                    return rc;
+                }
+            }
+            break;
         }
     }
 
-    return MX_DECLINED;
+    return MX_OK;
+}
+
+
+/* the phase handler of both the server-rewrite and the rewrite phase */
+static int
+mx_http_rewrite_handler(mx_http_request_t *r)
+{
+    mx_http_rewrite_loc_conf_t  *rlcf;
+    int                          rc;
+
+    /* a request that matched no location has only the server's codes */
+    if (r->phase == MX_HTTP_REWRITE_PHASE
+        && r->loc_conf == r->srv->ctx_loc_conf)
+    {
+        return MX_DECLINED;
+    }
+
+    rlcf = mx_http_get_module_loc_conf(r, mx_http_rewrite_module);
+    if (rlcf->codes == NULL) {
+        return MX_DECLINED;
+    }
+
+    rc = mx_http_rewrite_run(r, rlcf->codes);
+
+    return (rc == MX_OK) ? MX_DECLINED : rc;
 }
 
 
