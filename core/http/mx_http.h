@@ -389,6 +389,12 @@ struct mx_http_request_s {
     mx_uint_t                   start_msec;
 
     mx_chain_t                 *out;            /* queued output */
+
+    /*
+     * Called when queued output has all been written and the response is
+     * not finished (a producer that stopped on MX_AGAIN goes on).
+     */
+    mx_http_handler_pt          write_event_handler;
     off_t                       body_sent;      /* body bytes sent */
     off_t                       bytes_sent;     /* all bytes, $bytes_sent */
     off_t                       header_size;    /* of the response header */

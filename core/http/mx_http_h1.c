@@ -2022,6 +2022,11 @@ mx_h1_write_handler(mx_connection_t *c)
 
     if (rc == MX_OK && r->done) {
         mx_h1_finish(r);
+        return;
+    }
+
+    if (rc == MX_OK && r->write_event_handler) {
+        (void) r->write_event_handler(r);
     }
 }
 
