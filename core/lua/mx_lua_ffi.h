@@ -160,4 +160,169 @@ int mx_ffi_var_set(mx_http_request_t *r, const u_char *name, size_t len,
     u_char *lowcase_buf, const u_char *value, size_t value_len,
     u_char *err, size_t *errlen);
 
+/* ---------------------------------------------- mx_lua_ffi_time.c */
+
+/* the cached time (updated once per event loop turn), ms precision */
+double mx_ffi_now(void);
+long mx_ffi_time(void);
+
+/* the cached monotonic clock in ms (resty.core.time.monotonic_msec) */
+long mx_ffi_monotonic_msec(void);
+
+/* refreshes the cached time now (ngx.update_time) */
+void mx_ffi_update_time(void);
+
+/* "2010-11-19" local (10 bytes written to buf, no NUL) */
+void mx_ffi_today(u_char *buf);
+
+/* "2010-11-19 20:56:31", local and UTC (19 bytes, no NUL) */
+void mx_ffi_localtime(u_char *buf);
+void mx_ffi_utctime(u_char *buf);
+
+/*
+ * ngx.http_time: "Thu, 18 Nov 2010 11:27:35 GMT" (29 bytes) into buf.
+ * ngx.cookie_time: "Thu, 18-Nov-10 11:27:35 GMT" (4-digit years from
+ * 2038) into buf (29 bytes of room); returns the length. Like nginx, t
+ * is clamped to 0 .. 9999-12-31 23:59:59.
+ */
+void mx_ffi_http_time(u_char *buf, long t);
+int mx_ffi_cookie_time(u_char *buf, long t);
+
+/*
+ * ngx.parse_http_time: nginx's grammar (RFC 1123, RFC 850, asctime;
+ * the weekday and what follows the time are not checked). MX_OK with
+ * *time; MX_ERROR when malformed (or when the result is -1, which
+ * nginx cannot tell from an error either).
+ */
+int mx_ffi_parse_http_time(const u_char *s, size_t len, long *time);
+
+/* ---------------------------------------------- mx_lua_ffi_string.c */
+
+#define MX_FFI_BASE64_NO_PADDING  1
+#define MX_FFI_BASE64_URL         2   /* "-_" instead of "+/" */
+
+/*
+ * ngx.encode_base64 and ngx.base64.encode_base64url: writes the encoding
+ * of len bytes (flags above) to dst, which has room for
+ * (len + 2) / 3 * 4 bytes; returns the length written.
+ */
+size_t mx_ffi_encode_base64(const u_char *src, size_t len, u_char *dst,
+    int flags);
+
+/*
+ * Decodes base64 (URL alphabet with MX_FFI_BASE64_URL) like nginx: input
+ * stops at the first "=", padding is optional. dst has room for
+ * (len + 3) / 4 * 3 bytes. MX_OK with *dlen; MX_ERROR on a character
+ * outside the alphabet or a dangling 6 bits.
+ */
+int mx_ffi_decode_base64(const u_char *src, size_t len, u_char *dst,
+    size_t *dlen, int flags);
+
+/*
+ * ngx.escape_uri types, nginx's numbers: 0 URI, 1 ARGS, 2 URI_COMPONENT,
+ * 3 HTML, 4 REFRESH, 5 MEMCACHED, 6 MAIL_AUTH. The length src has once
+ * escaped (type out of range: len), and the escaping itself into dst
+ * (that length); escapes are "%XX", upper case.
+ */
+size_t mx_ffi_uri_escaped_length(const u_char *src, size_t len, int type);
+void mx_ffi_escape_uri(const u_char *src, size_t len, u_char *dst,
+    int type);
+
+/*
+ * ngx.unescape_uri: "%XX" decoded, "+" to " ", a "%" without two hex
+ * digits kept as it is. dst has room for len bytes; returns the length.
+ */
+size_t mx_ffi_unescape_uri(const u_char *src, size_t len, u_char *dst);
+
+/*
+ * ngx.decode_args: an upper bound of the pairs mx_ffi_decode_args can
+ * return for src (max > 0 caps it).
+ */
+int mx_ffi_decode_args_count(const u_char *src, size_t len, int max);
+
+/*
+ * Parses the query string src into buf (len bytes, unescaped in place),
+ * filling up to count entries that point into buf (value.len -1: a key
+ * without "="); pairs with an empty key are skipped. With max > 0 stops
+ * after max pairs and sets *truncated when that happened at a "&".
+ * Returns the number of entries filled.
+ */
+int mx_ffi_decode_args(const u_char *src, size_t len, u_char *buf,
+    mx_ffi_table_elt_t *out, int count, int max, int *truncated);
+
+/*
+ * ngx.quote_sql_str: the length of src quoted, and the quoting itself
+ * into dst (that many bytes): "'" + MySQL escapes (\0 \b \t \n \r \Z
+ * \" \' \\) + "'"; returns the length written.
+ */
+size_t mx_ffi_sql_quoted_length(const u_char *src, size_t len);
+size_t mx_ffi_quote_sql_str(const u_char *src, size_t len, u_char *dst);
+
+/* MD5 of src: 16 bytes, or 32 lower-case hex digits, into dst */
+void mx_ffi_md5_bin(const u_char *src, size_t len, u_char *dst);
+void mx_ffi_md5(const u_char *src, size_t len, u_char *dst);
+
+/* SHA-1 (20 bytes) and HMAC-SHA1 (20 bytes) into dst; MX_OK or MX_ERROR
+ * when OpenSSL fails (no SHA-1 in the loaded providers) */
+int mx_ffi_sha1_bin(const u_char *src, size_t len, u_char *dst);
+int mx_ffi_hmac_sha1(const u_char *key, size_t key_len, const u_char *src,
+    size_t len, u_char *dst);
+
+/* CRC-32 as zlib's crc32() (nginx's ngx_crc32_short/long agree) */
+uint32_t mx_ffi_crc32(const u_char *src, size_t len);
+
+/* ---------------------------------------------- mx_lua_ffi_worker.c */
+
+/* ngx.worker.id(): 0-based, or -1 outside worker (and single) processes */
+int mx_ffi_worker_id(void);
+
+/* ngx.worker.count(): worker_processes as configured */
+int mx_ffi_worker_count(void);
+
+/* ngx.worker.exiting(): 1 during a graceful shutdown, else 0 */
+int mx_ffi_worker_exiting(void);
+
+/*
+ * ngx.worker.pids(): the worker pids into pids (*len in: room, out:
+ * count); this process only when single or when the master's children
+ * cannot be listed. MX_OK.
+ */
+int mx_ffi_worker_pids(int *pids, size_t *len);
+
+/* ngx.process.type(): nginx's numbers (0 single, 1 master, 3 worker) */
+int mx_ffi_process_type(void);
+
+/* the master's pid (this process's when single or master) */
+int mx_ffi_master_pid(void);
+
+/* ngx.process.signal_graceful_exit(): SIGQUIT to this process */
+void mx_ffi_process_signal_graceful_exit(void);
+
+/* ngx.process.enable_privileged_agent(): MX_ERROR, "not supported" */
+int mx_ffi_enable_privileged_agent(const char **err,
+    unsigned int connections);
+
+/* ngx.config.nginx_configure(): what -V prints after "configure
+ * arguments: "; *data is static */
+void mx_ffi_config_nginx_configure(const u_char **data, size_t *len);
+
+/* ---------------------------------------------- mx_lua_ffi_errlog.c */
+
+/* ngx.errlog.get_sys_filter_level(): the error_log level (r may be NULL) */
+int mx_ffi_errlog_get_sys_filter_level(mx_http_request_t *r);
+
+/* ngx.errlog.raw_log(): msg as it is (no "[lua] file:line:"), through
+ * r's connection log or the main log; MX_OK, MX_ERROR on a bad level */
+int mx_ffi_raw_log(mx_http_request_t *r, int level, const u_char *msg,
+    size_t len);
+
+/*
+ * ngx.errlog.set_filter_level() and get_logs(): they need
+ * lua_capture_error_log, which moxy does not have yet: MX_ERROR with the
+ * reason in err (*errlen in: room, out: length).
+ */
+int mx_ffi_errlog_set_filter_level(int level, u_char *err, size_t *errlen);
+int mx_ffi_errlog_get_msg(char **log, int *loglevel, u_char *err,
+    size_t *errlen, double *log_time);
+
 #endif /* MX_LUA_FFI_H */

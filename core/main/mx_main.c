@@ -7,15 +7,6 @@
 #include <openssl/crypto.h>
 #include <libgen.h>
 
-#ifndef MX_PREFIX
-#define MX_PREFIX  "/usr/local/moxy/"
-#endif
-
-#define MX_CONFIGURE                                                      \
-    "--prefix=" MX_PREFIX " --with-http_ssl_module --with-http_v2_module " \
-    "--with-pcre-jit --without-http_fastcgi_module "                      \
-    "--without-http_scgi_module --without-http_uwsgi_module"
-
 static int          mx_show_help, mx_show_version, mx_show_configure;
 static int          mx_test_config, mx_dump_config, mx_quiet_mode;
 static const char  *mx_prefix, *mx_conf_file, *mx_conf_params, *mx_signal;

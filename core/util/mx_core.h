@@ -32,6 +32,16 @@
 #define MX_OPENRESTY_VERSION "1.27.1.2"
 #define MX_LUA_VERSION_NUM  10027
 
+#ifndef MX_PREFIX
+#define MX_PREFIX  "/usr/local/moxy/"
+#endif
+
+/* what "-V" prints and ngx.config.nginx_configure() returns */
+#define MX_CONFIGURE                                                      \
+    "--prefix=" MX_PREFIX " --with-http_ssl_module --with-http_v2_module " \
+    "--with-pcre-jit --without-http_fastcgi_module "                      \
+    "--without-http_scgi_module --without-http_uwsgi_module"
+
 typedef unsigned char u_char;
 typedef intptr_t      mx_int_t;
 typedef uintptr_t     mx_uint_t;

@@ -15,6 +15,8 @@ ffi.cdef[[
     int mx_ffi_config_nginx_version(void);
     int mx_ffi_config_lua_version(void);
     void mx_ffi_config_prefix(const unsigned char **data, size_t *len);
+    void mx_ffi_config_nginx_configure(const unsigned char **data,
+        size_t *len);
 ]]
 
 
@@ -110,8 +112,10 @@ do
         return ffi.string(data[0], len[0])
     end
 
+    -- what `moxy -V` prints after "configure arguments: "
     function ngx.config.nginx_configure()
-        return ""
+        C.mx_ffi_config_nginx_configure(data, len)
+        return ffi.string(data[0], len[0])
     end
 end
 
@@ -130,6 +134,10 @@ require "resty.core.response"
 require "resty.core.var"
 require "resty.core.request"
 require "resty.core.worker"
+require "resty.core.time"
+require "resty.core.hash"
+require "resty.core.uri"
+require "resty.core.base64"
 
 
 return ngx

@@ -14,6 +14,10 @@ require "resty.core.response"
 require "resty.core.var"
 require "resty.core.request"
 require "resty.core.worker"
+require "resty.core.time"
+require "resty.core.hash"
+require "resty.core.uri"
+require "resty.core.base64"
 
 
 return {
