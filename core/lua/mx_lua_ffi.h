@@ -325,4 +325,115 @@ int mx_ffi_errlog_set_filter_level(int level, u_char *err, size_t *errlen);
 int mx_ffi_errlog_get_msg(char **log, int *loglevel, u_char *err,
     size_t *errlen, double *log_time);
 
+/* ---------------------------------------------- mx_lua_ffi_regex.c */
+
+/*
+ * ngx.re over PCRE2 (lua/resty/core/regex.lua, lua/ngx/re.lua), with
+ * lua-nginx-module's FFI contract: the Lua side parses the option
+ * letters, keeps the compile-once cache and builds the results; C
+ * compiles, matches and expands replacement templates.
+ */
+
+/* the flags argument (lua-nginx-module's NGX_LUA_RE_* numbers) */
+#define MX_FFI_REGEX_COMPILE_ONCE   0x01   /* "o": Lua caches it */
+#define MX_FFI_REGEX_DFA            0x02   /* "d": longest match, no groups */
+#define MX_FFI_REGEX_JIT            0x04   /* "j" */
+#define MX_FFI_REGEX_DUPNAMES       0x08   /* "D": Lua collects tables */
+#define MX_FFI_REGEX_NO_UTF8_CHECK  0x10   /* "U" */
+
+/* the pcre_opts argument: lua-resty-core's (PCRE1) numbers, mapped here */
+#define MX_FFI_PCRE_CASELESS        0x0000001   /* "i" */
+#define MX_FFI_PCRE_MULTILINE       0x0000002   /* "m" */
+#define MX_FFI_PCRE_DOTALL          0x0000004   /* "s" */
+#define MX_FFI_PCRE_EXTENDED        0x0000008   /* "x" */
+#define MX_FFI_PCRE_ANCHORED        0x0000010   /* "a" */
+#define MX_FFI_PCRE_UTF8            0x0000800   /* "u", "U" */
+#define MX_FFI_PCRE_DUPNAMES        0x0080000   /* "D" */
+#define MX_FFI_PCRE_JAVASCRIPT      0x2000000   /* "J": PCRE2_ALT_BSUX,
+                                                   ALLOW_EMPTY_CLASS and
+                                                   MATCH_UNSET_BACKREF */
+
+typedef struct {
+    /* PCRE2's name table: name_count entries of name_entry_size bytes,
+     * each the group number (2 bytes, big-endian) and the name (NUL) */
+    const u_char       *name_table;
+    int                 name_count;
+    int                 name_entry_size;
+
+    int                 ncaptures;       /* groups; 0 in DFA mode */
+    int                *captures;        /* the last match's offsets,
+                                            2 * (ncaptures + 1); -1: unset */
+
+    /* the replacement template of ngx.re.sub/gsub: either copied as is
+     * (replace_tpl NULL: replace, replace_len) or, when it has "$",
+     * expanded by mx_ffi_regex_replace_len/copy */
+    const u_char       *replace;
+    int                 replace_len;
+    void               *replace_tpl;
+
+    void               *code;            /* pcre2_code * */
+} mx_ffi_regex_t;
+
+/*
+ * Compiles pat (flags and pcre_opts above). The result is malloc'ed and
+ * independent of pat; free it with mx_ffi_regex_destroy(). NULL with a
+ * NUL-terminated message in errstr (at most errstr_size bytes), e.g.
+ * 'pcre2_compile() failed: missing closing parenthesis in "(a"'.
+ */
+mx_ffi_regex_t *mx_ffi_regex_compile(const u_char *pat, size_t pat_len,
+    int flags, int pcre_opts, u_char *errstr, size_t errstr_size);
+
+/*
+ * Matches s from byte offset pos; flags as compiled. Returns PCRE2's
+ * code: > 0 the highest matched group + 1 (1 in DFA mode, the longest
+ * match) with re->captures set, PCRE2_ERROR_NOMATCH (-1), or another
+ * negative PCRE2 error (bad offset, bad UTF-8, match limit...).
+ * The match data is shared by all regexes of the process: the offsets
+ * are copied to re->captures before returning.
+ */
+int mx_ffi_regex_exec(mx_ffi_regex_t *re, int flags, const u_char *s,
+    size_t len, int pos);
+
+/* frees re and its template; accepts NULL */
+void mx_ffi_regex_destroy(mx_ffi_regex_t *re);
+
+/*
+ * Compiles the ngx.re.sub/gsub template ("$0", "$1", "${12}", "$$")
+ * into re. MX_OK; MX_ERROR on memory failure or a bad template ("$"
+ * at the end, "${1", "$name"), logged at error level as
+ * lua-nginx-module does.
+ */
+int mx_ffi_regex_compile_replace(mx_ffi_regex_t *re, const u_char *tpl,
+    size_t len);
+
+/*
+ * The length of re's template expanded with the last match of subj (rc
+ * as returned by mx_ffi_regex_exec); references to groups that did not
+ * match are empty.
+ */
+size_t mx_ffi_regex_replace_len(mx_ffi_regex_t *re, int rc);
+
+/* writes that expansion to dst (replace_len bytes of room) */
+void mx_ffi_regex_replace_copy(mx_ffi_regex_t *re, const u_char *subj,
+    int rc, u_char *dst);
+
+/* lua_regex_cache_max_entries: the bound of the compile-once cache */
+uint32_t mx_ffi_regex_max_cache_size(void);
+
+/*
+ * ngx.re.opt("jit_stack_size", size): replaces the JIT stack (at least
+ * 32k). MX_OK, or MX_ERROR with the message in errstr (*errstr_size
+ * in: room, out: length).
+ */
+int mx_ffi_regex_set_jit_stack_size(int size, u_char *errstr,
+    size_t *errstr_size);
+
+/*
+ * Not for Lua: the http Lua module hands over lua_regex_cache_max_entries
+ * (default 1024) and lua_regex_match_limit (default 0: PCRE2's own) when
+ * a worker starts, before its VM runs any Lua code.
+ */
+void mx_lua_regex_configure(mx_uint_t cache_max_entries,
+    mx_uint_t match_limit);
+
 #endif /* MX_LUA_FFI_H */

@@ -18,6 +18,7 @@ require "resty.core.time"
 require "resty.core.hash"
 require "resty.core.uri"
 require "resty.core.base64"
+require "resty.core.regex"
 
 
 return {
