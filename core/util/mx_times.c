@@ -125,60 +125,271 @@ mx_http_cookie_time(u_char *buf, time_t t)
 }
 
 
-time_t
-mx_parse_http_time(const u_char *s, size_t len)
+static int
+mx_2digits(const u_char *p)
 {
-    char        tmp[64], mon[4];
-    struct tm   tm;
-    int         day, year, h, m, sec, i;
-
-    if (len == 0 || len >= sizeof(tmp)) {
+    if (p[0] < '0' || p[0] > '9' || p[1] < '0' || p[1] > '9') {
         return -1;
     }
 
-    memcpy(tmp, s, len);
-    tmp[len] = '\0';
-    memset(&tm, 0, sizeof(tm));
+    return (p[0] - '0') * 10 + (p[1] - '0');
+}
 
-    /* RFC 1123, RFC 850 and asctime() forms */
-    if (sscanf(tmp, "%*3s, %2d %3s %4d %2d:%2d:%2d GMT",
-               &day, mon, &year, &h, &m, &sec) == 6)
-    {
-        /* ok */
 
-    } else if (sscanf(tmp, "%*[A-Za-z], %2d-%3s-%2d %2d:%2d:%2d GMT",
-                      &day, mon, &year, &h, &m, &sec) == 6)
-    {
-        year += (year < 70) ? 2000 : 1900;
+static int
+mx_4digits(const u_char *p)
+{
+    int  hi, lo;
 
-    } else if (sscanf(tmp, "%*3s %3s %2d %2d:%2d:%2d %4d",
-                      mon, &day, &h, &m, &sec, &year) == 6)
-    {
-        /* ok */
+    hi = mx_2digits(p);
+    lo = mx_2digits(p + 2);
 
-    } else {
-        return -1;
-    }
+    return (hi < 0 || lo < 0) ? -1 : hi * 100 + lo;
+}
 
-    mon[3] = '\0';
-    for (i = 0; i < 12; i++) {
-        if (strcmp(mon, months[i]) == 0) {
+
+static const u_char  mx_mday[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30,
+                                       31, 30, 31 };
+
+
+/*
+ * nginx's ngx_parse_http_time(), so that If-Modified-Since and
+ * ngx.parse_http_time() accept and reject the same strings: the length checks up front keep every
+ * read below inside s.
+ */
+static int
+mx_parse_http_time_nginx(const u_char *s, size_t len, long *time)
+{
+    int             month, day, year, hour, min, sec;
+    uint64_t        y, t;
+    const u_char   *p, *end;
+    enum {
+        fmt_none = 0,
+        fmt_rfc822,     /* Tue, 10 Nov 2002 23:50:13 */
+        fmt_rfc850,     /* Tuesday, 10-Dec-02 23:50:13 */
+        fmt_isoc        /* Tue Dec 10 23:50:13 2002 */
+    } fmt;
+
+    fmt = fmt_none;
+    end = s + len;
+    day = 0;
+    year = 0;
+
+    for (p = s; p < end; p++) {
+        if (*p == ',') {
+            break;
+        }
+
+        if (*p == ' ') {
+            fmt = fmt_isoc;
             break;
         }
     }
 
-    if (i == 12 || day < 1 || day > 31 || h > 23 || m > 59 || sec > 59
-        || year < 1970)
+    if (p == end) {
+        return MX_ERROR;
+    }
+
+    for (p++; p < end; p++) {
+        if (*p != ' ') {
+            break;
+        }
+    }
+
+    if (end - p < 18) {
+        return MX_ERROR;
+    }
+
+    if (fmt != fmt_isoc) {
+        day = mx_2digits(p);
+        if (day < 0) {
+            return MX_ERROR;
+        }
+
+        p += 2;
+
+        if (*p == ' ') {
+            if (end - p < 18) {
+                return MX_ERROR;
+            }
+
+            fmt = fmt_rfc822;
+
+        } else if (*p == '-') {
+            fmt = fmt_rfc850;
+
+        } else {
+            return MX_ERROR;
+        }
+
+        p++;
+    }
+
+    /* nginx looks at as few letters as tell the months apart */
+    switch (*p) {
+    case 'J':
+        month = p[1] == 'a' ? 0 : p[2] == 'n' ? 5 : 6;
+        break;
+    case 'F':
+        month = 1;
+        break;
+    case 'M':
+        month = p[2] == 'r' ? 2 : 4;
+        break;
+    case 'A':
+        month = p[1] == 'p' ? 3 : 7;
+        break;
+    case 'S':
+        month = 8;
+        break;
+    case 'O':
+        month = 9;
+        break;
+    case 'N':
+        month = 10;
+        break;
+    case 'D':
+        month = 11;
+        break;
+    default:
+        return MX_ERROR;
+    }
+
+    p += 3;
+
+    if ((fmt == fmt_rfc822 && *p != ' ') || (fmt == fmt_rfc850 && *p != '-'))
     {
+        return MX_ERROR;
+    }
+
+    p++;
+
+    if (fmt == fmt_rfc822) {
+        year = mx_4digits(p);
+        if (year < 0) {
+            return MX_ERROR;
+        }
+
+        p += 4;
+
+    } else if (fmt == fmt_rfc850) {
+        year = mx_2digits(p);
+        if (year < 0) {
+            return MX_ERROR;
+        }
+
+        year += (year < 70) ? 2000 : 1900;
+        p += 2;
+    }
+
+    if (fmt == fmt_isoc) {
+        if (*p == ' ') {
+            p++;
+        }
+
+        if (*p < '0' || *p > '9') {
+            return MX_ERROR;
+        }
+
+        day = *p++ - '0';
+
+        if (*p != ' ') {
+            if (*p < '0' || *p > '9') {
+                return MX_ERROR;
+            }
+
+            day = day * 10 + (*p++ - '0');
+        }
+
+        if (end - p < 14) {
+            return MX_ERROR;
+        }
+    }
+
+    if (*p++ != ' ') {
+        return MX_ERROR;
+    }
+
+    hour = mx_2digits(p);
+    if (hour < 0 || p[2] != ':') {
+        return MX_ERROR;
+    }
+
+    p += 3;
+
+    min = mx_2digits(p);
+    if (min < 0 || p[2] != ':') {
+        return MX_ERROR;
+    }
+
+    p += 3;
+
+    sec = mx_2digits(p);
+    if (sec < 0) {
+        return MX_ERROR;
+    }
+
+    if (fmt == fmt_isoc) {
+        p += 2;
+
+        if (*p++ != ' ') {
+            return MX_ERROR;
+        }
+
+        year = mx_4digits(p);
+        if (year < 0) {
+            return MX_ERROR;
+        }
+    }
+
+    if (hour > 23 || min > 59 || sec > 59) {
+        return MX_ERROR;
+    }
+
+    if (day == 29 && month == 1) {
+        if ((year & 3) || (year % 100 == 0 && year % 400 != 0)) {
+            return MX_ERROR;
+        }
+
+    } else if (day > mx_mday[month]) {
+        return MX_ERROR;
+    }
+
+    /* Gauss' formula counts from March 1: shift the year, months 1..12 */
+    if (--month <= 0) {
+        month += 12;
+        year -= 1;
+    }
+
+    /*
+     * days since March 1, 1 BC, minus those up to January 1, 1970, in
+     * nginx's unsigned arithmetic: dates before 1970 wrap to negative
+     * times the same way (and year 0 shifted to -1 gives the same junk)
+     */
+    y = (uint64_t) (int64_t) year;
+
+    t = (365 * y + y / 4 - y / 100 + y / 400 + 367 * (uint64_t) month / 12
+         - 30 + (uint64_t) day - 1 - 719527 + 31 + 28) * 86400
+        + (uint64_t) (hour * 3600 + min * 60 + sec);
+
+    if ((int64_t) t == -1) {
+        return MX_ERROR;
+    }
+
+    *time = (long) (int64_t) t;
+
+    return MX_OK;
+}
+
+
+time_t
+mx_parse_http_time(const u_char *s, size_t len)
+{
+    long  t;
+
+    if (mx_parse_http_time_nginx(s, len, &t) != MX_OK) {
         return -1;
     }
 
-    tm.tm_mday = day;
-    tm.tm_mon = i;
-    tm.tm_year = year - 1900;
-    tm.tm_hour = h;
-    tm.tm_min = m;
-    tm.tm_sec = sec;
-
-    return timegm(&tm);
+    return (time_t) t;
 }
