@@ -32,7 +32,11 @@ typedef struct {
 
 /* ---------------------------------------------- mx_lua_ffi_base.c */
 
-/* the MX_LUA_CONTEXT_* the request's Lua code runs in; BAD_CONTEXT */
+/*
+ * The MX_LUA_CONTEXT_* the request's Lua code runs in (BAD_CONTEXT when
+ * r has no Lua context); r NULL: the request-less context running now
+ * (0: init_by_lua*, INIT_WORKER, EXIT_WORKER).
+ */
 int mx_ffi_get_phase(mx_http_request_t *r);
 
 /* MX_NGINX_VERSION_NUM and MX_LUA_VERSION_NUM */
@@ -53,7 +57,10 @@ int mx_ffi_worker_pid(void);
  * ngx.print/ngx.say: appends len bytes to the response body (flags
  * above), preparing the header on a call's first piece. MX_OK;
  * MX_DECLINED with *err "header only" (HEAD) or "seen eof"; MX_ERROR
- * with *err set.
+ * with *err set; MX_FFI_BAD_CONTEXT with *err "API disabled in the
+ * context of ..."; MX_AGAIN when the output must be passed on now but
+ * Lua filters would run for it: Lua then calls flush_pending() of
+ * package.loaded["mx.c"] (a classic C function).
  */
 int mx_ffi_output(mx_http_request_t *r, const u_char *data, size_t len,
     int flags, const char **err);
@@ -62,11 +69,32 @@ int mx_ffi_output(mx_http_request_t *r, const u_char *data, size_t len,
 
 /*
  * ngx.exit(status): records the exit; MX_OK means the caller must yield
- * the entry thread now. MX_ERROR with the message in err (*errlen in:
- * room, out: length).
+ * the entry thread now (base.yield_runner()); MX_DONE (header filters)
+ * that it returns and goes on. MX_ERROR with the message in err (*errlen
+ * in: room, out: length), "API disabled in the context of ..." included.
  */
 int mx_ffi_exit(mx_http_request_t *r, int status, u_char *err,
     size_t *errlen);
+
+/*
+ * ngx.exec(uri, args): args is the string form (Lua encodes a table);
+ * the query string of uri is split off and joined before it. Records the
+ * redirect: MX_OK means yield now. MX_ERROR with the message in err.
+ */
+int mx_ffi_exec(mx_http_request_t *r, const u_char *uri, size_t uri_len,
+    const u_char *args, size_t args_len, u_char *err, size_t *errlen);
+
+/*
+ * ngx.redirect(uri, status): status is checked by Lua; adds Location,
+ * records the exit: MX_OK means yield now. MX_ERROR with err.
+ */
+int mx_ffi_redirect(mx_http_request_t *r, const u_char *uri, size_t len,
+    int status, u_char *err, size_t *errlen);
+
+/* ngx.ctx: the table's ref in registry.ngx_lua_ctx_tables (LUA_NOREF, -2,
+ * when none yet), or BAD_CONTEXT; released when the request ends */
+int mx_ffi_get_ctx_ref(mx_http_request_t *r);
+int mx_ffi_set_ctx_ref(mx_http_request_t *r, int ref);
 
 /* ngx.status: the response status, 0 when not set yet */
 int mx_ffi_get_resp_status(mx_http_request_t *r);
@@ -76,6 +104,38 @@ int mx_ffi_set_resp_status(mx_http_request_t *r, int status);
 
 /* ngx.headers_sent: 1 or 0 */
 int mx_ffi_headers_sent(mx_http_request_t *r);
+
+/* ------------------------------ mx_lua_coroutine.c, mx_lua_phase_*.c */
+
+/*
+ * base.yield_wait(): marks r's entry thread as waiting (the caller yields
+ * right after). MX_OK; MX_FFI_BAD_CONTEXT with *err "API disabled in the
+ * context of ..." where Lua cannot wait; MX_ERROR with *err.
+ */
+int mx_ffi_yield_wait(mx_http_request_t *r, const char **err);
+
+/* set_by_lua*'s ngx.arg[idx]: MX_OK with the value (request memory),
+ * MX_DECLINED out of range, BAD_CONTEXT elsewhere */
+int mx_ffi_setby_get_param(mx_http_request_t *r, int idx,
+    const u_char **data, size_t *len);
+
+/*
+ * body_filter_by_lua*'s ngx.arg[1]: MX_OK with the chunk (request
+ * memory; "" when empty), or MX_AGAIN with *len its size when it is in
+ * several buffers: then copy_body fills a buffer of *len bytes.
+ * BAD_CONTEXT outside a body filter.
+ */
+int mx_ffi_body_filter_get_body(mx_http_request_t *r, const u_char **data,
+    size_t *len);
+int mx_ffi_body_filter_copy_body(mx_http_request_t *r, u_char *buf);
+
+/* ngx.arg[2]: 1 or 0 */
+int mx_ffi_body_filter_get_eof(mx_http_request_t *r);
+
+/* ngx.arg[1] = data (copied); ngx.arg[2] = eof. MX_OK or BAD_CONTEXT */
+int mx_ffi_body_filter_set_body(mx_http_request_t *r, const u_char *data,
+    size_t len);
+int mx_ffi_body_filter_set_eof(mx_http_request_t *r, int eof);
 
 /* ---------------------------------------------- mx_lua_ffi_log.c */
 
@@ -109,6 +169,23 @@ int mx_ffi_get_resp_header(mx_http_request_t *r, const u_char *key,
     size_t key_len, u_char *key_buf, mx_ffi_str_t *values, int max,
     const char **errmsg);
 
+/*
+ * ngx.resp.get_headers: the number of entries to fetch (max < 0: 100,
+ * 0: all), counting the headers the core adds itself (Content-Type,
+ * Content-Length, Connection, Transfer-Encoding) as lua-nginx-module
+ * does; *truncated is set when max cut the list.
+ */
+int mx_ffi_resp_get_headers_count(mx_http_request_t *r, int max,
+    int *truncated);
+
+/*
+ * Fills up to count entries (those core headers first, keys in lower
+ * case; then the list, keys lowercased unless raw) and returns how many.
+ * Keys and values point into request or static memory.
+ */
+int mx_ffi_resp_get_headers(mx_http_request_t *r, mx_ffi_table_elt_t *out,
+    int count, int raw);
+
 /* ngx.req.get_headers: the count to fetch (max < 0: 100, 0: all) */
 int mx_ffi_req_get_headers_count(mx_http_request_t *r, int max,
     int *truncated);
@@ -116,6 +193,21 @@ int mx_ffi_req_get_headers_count(mx_http_request_t *r, int max,
 /* fills count entries, keys lowercased unless raw; MX_OK */
 int mx_ffi_req_get_headers(mx_http_request_t *r, mx_ffi_table_elt_t *out,
     int count, int raw);
+
+/*
+ * ngx.req.set_header/clear_header and ngx.req.add_header (override 0):
+ * the request header key (escaped as lua-nginx-module does, "_" kept)
+ * gets value (value_len 0 and no mvals: removed), or the mvals_len
+ * values of mvals (none: removed). Removed headers keep their slot with
+ * hash 0. The core's own fields follow (Host and $host, Content-Length,
+ * Connection, User-Agent, Cookie...). MX_OK; MX_DECLINED for HTTP/0.9
+ * (ignored); MX_ERROR with *errmsg (a bad Host or Content-Length gives
+ * "failed to set header").
+ */
+int mx_ffi_req_set_header(mx_http_request_t *r, const u_char *key,
+    size_t key_len, const u_char *value, size_t value_len,
+    mx_ffi_str_t *mvals, size_t mvals_len, int override,
+    const char **errmsg);
 
 /* ---------------------------------------------- mx_lua_ffi_req.c */
 
@@ -125,6 +217,47 @@ int mx_ffi_req_get_method(mx_http_request_t *r);
 /* the method as received; MX_OK */
 int mx_ffi_req_get_method_name(mx_http_request_t *r, const u_char **name,
     size_t *len);
+
+/*
+ * ngx.req.set_method: one of the MX_HTTP_* methods (GET .. TRACE, not
+ * CONNECT); r->method and r->method_name ($request_method) change.
+ * MX_OK; MX_DECLINED for another number.
+ */
+int mx_ffi_req_set_method(mx_http_request_t *r, int method);
+
+/* r->http_version: 9, 1000, 1001 or 2000 (nginx's numbers) */
+int mx_ffi_req_http_version(mx_http_request_t *r);
+
+/* ngx.req.start_time: when the request began, in seconds (ms precision) */
+double mx_ffi_req_start_time(mx_http_request_t *r);
+
+/* ngx.req.is_internal: 1 after an internal redirect or set_uri, else 0 */
+int mx_ffi_req_is_internal(mx_http_request_t *r);
+
+/*
+ * ngx.req.raw_header: the request line and headers as received (with
+ * no_req_line: the headers only), up to and including the empty line.
+ * Headers changed by ngx.req.set_header show their original values.
+ * MX_OK with *data (request memory); MX_ERROR with *err.
+ */
+int mx_ffi_req_raw_header(mx_http_request_t *r, int no_req_line,
+    const u_char **data, size_t *len, const char **err);
+
+/*
+ * ngx.req.set_uri: r->uri becomes a copy of uri (len > 0), r->internal
+ * is set. Unless binary, control bytes (but HT) are refused with
+ * lua-nginx-module's message in errbuf (*errlen in: room, out: length).
+ * jump (rewrite_by_lua* only, checked by the caller): ctx->uri_jump and
+ * r->uri_changed are set, the caller yields to the runner, which ends
+ * the thread, and the rewrite phase finds the location again. MX_OK or
+ * MX_ERROR.
+ */
+int mx_ffi_req_set_uri(mx_http_request_t *r, const u_char *uri, size_t len,
+    int jump, int binary, u_char *errbuf, size_t *errlen);
+
+/* ngx.req.set_uri_args: r->args becomes a copy; MX_OK or MX_ERROR */
+int mx_ffi_req_set_uri_args(mx_http_request_t *r, const u_char *args,
+    size_t len);
 
 /* ngx.req.get_uri_args: the number of entries to allocate */
 int mx_ffi_req_get_uri_args_count(mx_http_request_t *r, int max,
@@ -140,21 +273,96 @@ size_t mx_ffi_req_get_querystring_len(mx_http_request_t *r);
 int mx_ffi_req_get_uri_args(mx_http_request_t *r, u_char *buf,
     mx_ffi_table_elt_t *out, int count);
 
+/*
+ * ngx.req.get_post_args: the number of entries to allocate, with the
+ * body's length in *len. 0 when the body was discarded (an empty table);
+ * MX_DECLINED when the body is in a file ("request body in temp file
+ * not supported"); MX_ERROR with *err when it was not read.
+ */
+int mx_ffi_req_get_post_args_count(mx_http_request_t *r, size_t *len,
+    const char **err);
+
+/*
+ * Copies the body (len bytes, as counted above) to buf and parses it as
+ * lua-nginx-module does: max > 0 stops after max "&"-separated pieces,
+ * empty ones included, and sets *truncated. Fills up to count entries
+ * pointing into buf; returns the number filled.
+ */
+int mx_ffi_req_get_post_args(mx_http_request_t *r, u_char *buf,
+    mx_ffi_table_elt_t *out, int count, int max, int *truncated);
+
+/* ---------------------------------------------- mx_lua_ffi_body.c */
+
+/*
+ * ngx.req.read_body: MX_OK when the body is read (or was discarded);
+ * MX_AGAIN when it is arriving: mx_http_lua_wakeup(r) is called once
+ * it is complete and the caller yields until then; an HTTP status >= 300
+ * (413, 400, 500...) to finish the request with.
+ */
+int mx_ffi_req_read_body(mx_http_request_t *r);
+
+/* ngx.req.discard_body: MX_OK; MX_ERROR ("failed to discard ...") */
+int mx_ffi_req_discard_body(mx_http_request_t *r);
+
+/*
+ * ngx.req.get_body_data: MX_OK with the body in memory (*data: request
+ * memory; a body in several buffers is joined once); MX_DECLINED when
+ * there is none, it is empty or it is in a file.
+ */
+int mx_ffi_req_get_body_data(mx_http_request_t *r, const u_char **data,
+    size_t *len);
+
+/* ngx.req.get_body_file: MX_OK with the file name; MX_DECLINED if none */
+int mx_ffi_req_get_body_file(mx_http_request_t *r, const u_char **path,
+    size_t *len);
+
+/*
+ * ngx.req.set_body_data: the body becomes a copy of data (a file body is
+ * dropped) and Content-Length follows. MX_OK; MX_ERROR with *err
+ * ("request body not read yet", "request body already discarded
+ * asynchronously", "no memory").
+ */
+int mx_ffi_req_set_body_data(mx_http_request_t *r, const u_char *data,
+    size_t len, const char **err);
+
+/*
+ * ngx.req.set_body_file: the body becomes the file path (opened now,
+ * closed with the request; removed then too when clean) and
+ * Content-Length its size. MX_OK; MX_ERROR with the message in errbuf
+ * (*errlen in: room, out: length), e.g. "open() \"/x\" failed".
+ */
+int mx_ffi_req_set_body_file(mx_http_request_t *r, const u_char *path,
+    size_t len, int clean, u_char *errbuf, size_t *errlen);
+
+/*
+ * ngx.req.init_body(size): a new empty body kept in a buffer of size
+ * bytes (size < 0: client_body_buffer_size; 0: straight to a file);
+ * ngx.req.append_body adds data, moving what fills the buffer to a
+ * temporary file in client_body_temp_path; ngx.req.finish_body ends it
+ * and sets Content-Length. MX_OK; MX_ERROR with *err.
+ */
+int mx_ffi_req_init_body(mx_http_request_t *r, long size, const char **err);
+int mx_ffi_req_append_body(mx_http_request_t *r, const u_char *data,
+    size_t len, const char **err);
+int mx_ffi_req_finish_body(mx_http_request_t *r, const char **err);
+
 /* ---------------------------------------------- mx_lua_ffi_var.c */
 
 /*
- * ngx.var.NAME: the name is lowercased into lowcase_buf (len bytes).
+ * ngx.var.NAME (name != NULL: lowercased into lowcase_buf, len bytes)
+ * or ngx.var[N] (name NULL: the regex capture capture_id, as $N).
  * MX_OK with *value (request memory); MX_DECLINED when not found;
  * MX_ERROR with *err.
  */
 int mx_ffi_var_get(mx_http_request_t *r, const u_char *name, size_t len,
-    u_char *lowcase_buf, const u_char **value, size_t *value_len,
-    const char **err);
+    u_char *lowcase_buf, int capture_id, const u_char **value,
+    size_t *value_len, const char **err);
 
 /*
- * ngx.var.NAME = value. Variable writes are not supported yet: always
- * MX_ERROR with lua-nginx-module's message for the name in err
- * (*errlen in: room, out: length).
+ * ngx.var.NAME = value (value NULL: nil, the variable becomes "not
+ * found"), through mx_http_variable_set(): variables made by "set" and
+ * the changeable built-ins ($args). MX_OK; MX_ERROR with
+ * lua-nginx-module's message in err (*errlen in: room, out: length).
  */
 int mx_ffi_var_set(mx_http_request_t *r, const u_char *name, size_t len,
     u_char *lowcase_buf, const u_char *value, size_t value_len,

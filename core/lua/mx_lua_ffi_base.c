@@ -1,4 +1,4 @@
-#include "mx_lua_module.h"
+#include "mx_lua_internal.h"
 #include "mx_lua_ffi.h"
 
 /* the request-less bits: phase, ngx.config, ngx.worker */
@@ -10,7 +10,8 @@ mx_ffi_get_phase(mx_http_request_t *r)
     mx_http_lua_ctx_t  *ctx;
 
     if (r == NULL) {
-        return MX_FFI_BAD_CONTEXT;
+        /* request-less code: init, init_worker, exit_worker */
+        return (int) mx_http_lua_global_context;
     }
 
     ctx = mx_http_get_module_ctx(r, mx_http_lua_module);

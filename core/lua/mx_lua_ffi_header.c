@@ -4,7 +4,8 @@
 #include <strings.h>
 
 /*
- * ngx.header (response headers) and ngx.req.get_headers.
+ * ngx.header and ngx.resp.get_headers (response headers),
+ * ngx.req.get_headers and ngx.req.set_header (request headers).
  *
  * Response headers live in r->headers_out.headers; an entry with hash 0
  * is removed (it is kept so that clearing Server or Date tells the core
@@ -33,18 +34,26 @@ mx_ffi_header_value_escape(u_char c)
 }
 
 
+#define MX_FFI_HEADER_VALUE      0
+#define MX_FFI_HEADER_RESP_NAME  1   /* "_" becomes "-" */
+#define MX_FFI_HEADER_REQ_NAME   2
+
+
 /*
- * Copies src into the pool, escaping unsafe bytes as "%XX" (and turning
- * "_" into "-" in names). MX_OK or MX_ERROR.
+ * Copies src into the pool (NUL-terminated), escaping unsafe bytes as
+ * "%XX" and, in a response header name, turning "_" into "-". MX_OK or
+ * MX_ERROR.
  */
 static int
 mx_ffi_header_copy(mx_http_request_t *r, mx_str_t *dst, const u_char *src,
-    size_t len, int is_name)
+    size_t len, int mode)
 {
     static const u_char  hex[] = "0123456789ABCDEF";
     size_t               i, n;
     u_char              *p, c;
+    int                  is_name;
 
+    is_name = (mode != MX_FFI_HEADER_VALUE);
     n = 0;
 
     for (i = 0; i < len; i++) {
@@ -66,8 +75,8 @@ mx_ffi_header_copy(mx_http_request_t *r, mx_str_t *dst, const u_char *src,
     for (i = 0; i < len; i++) {
         c = src[i];
 
-        if (is_name && c == '_') {
-            *p++ = '-';
+        if (c == '_') {
+            *p++ = (mode == MX_FFI_HEADER_RESP_NAME) ? '-' : '_';
             continue;
         }
 
@@ -297,7 +306,10 @@ mx_ffi_set_resp_header(mx_http_request_t *r, const u_char *key_data,
         return MX_DECLINED;
     }
 
-    if (mx_ffi_header_copy(r, &key, key_data, key_len, 1) != MX_OK) {
+    if (mx_ffi_header_copy(r, &key, key_data, key_len,
+                           MX_FFI_HEADER_RESP_NAME)
+        != MX_OK)
+    {
         goto nomem;
     }
 
@@ -310,7 +322,8 @@ mx_ffi_set_resp_header(mx_http_request_t *r, const u_char *key_data,
     } else if (mvals) {
         for (i = 0; i < mvals_len; i++) {
             if (mx_ffi_header_copy(r, &value, mvals[i].data,
-                                   (size_t) mvals[i].len, 0)
+                                   (size_t) mvals[i].len,
+                                   MX_FFI_HEADER_VALUE)
                 != MX_OK)
             {
                 goto nomem;
@@ -327,7 +340,10 @@ mx_ffi_set_resp_header(mx_http_request_t *r, const u_char *key_data,
         return MX_OK;
 
     } else {
-        if (mx_ffi_header_copy(r, &value, sval, sval_len, 0) != MX_OK) {
+        if (mx_ffi_header_copy(r, &value, sval, sval_len,
+                               MX_FFI_HEADER_VALUE)
+            != MX_OK)
+        {
             goto nomem;
         }
     }
@@ -458,10 +474,104 @@ mx_ffi_get_resp_header(mx_http_request_t *r, const u_char *key,
 #define MX_FFI_MAX_HEADERS  100
 
 
-int
-mx_ffi_req_get_headers_count(mx_http_request_t *r, int max, int *truncated)
+/* ------------------------------------------------ ngx.resp.get_headers */
+
+/*
+ * The headers the core writes from its own fields, which
+ * lua-nginx-module lists before the others; out may be NULL to count
+ * them. Content-Length is one of the list in nginx, the first of it here
+ * (see below).
+ */
+static int
+mx_ffi_resp_core_headers(mx_http_request_t *r, mx_ffi_table_elt_t *out)
 {
-    int  count;
+    int                  n, chunked;
+    mx_http_lua_ctx_t   *ctx;
+
+    n = 0;
+
+#define MX_FFI_PUT(k, v, vlen)                                             \
+    if (out) {                                                             \
+        out[n].key.data = (const u_char *) (k);                            \
+        out[n].key.len = (int) (sizeof(k) - 1);                            \
+        out[n].value.data = (const u_char *) (v);                          \
+        out[n].value.len = (int) (vlen);                                   \
+    }                                                                      \
+    n++
+
+    if (r->headers_out.content_type.len) {
+        MX_FFI_PUT("content-type", r->headers_out.content_type.data,
+                   r->headers_out.content_type.len);
+    }
+
+    if (r->headers_out.status == 101) {
+        MX_FFI_PUT("connection", "upgrade", 7);
+
+    } else if (r->keepalive) {
+        MX_FFI_PUT("connection", "keep-alive", 10);
+
+    } else {
+        MX_FFI_PUT("connection", "close", 5);
+    }
+
+    /*
+     * nginx has sent the header at the first ngx.say; moxy keeps it for
+     * the first write, and decides on chunked output then, as below
+     */
+    chunked = r->chunked;
+    ctx = mx_http_get_module_ctx(r, mx_http_lua_module);
+
+    if (!r->header_sent && ctx && ctx->header_sent && !ctx->header_only
+        && r->http_version >= MX_HTTP_VERSION_11
+        && r->headers_out.content_length_n < 0
+        && r->headers_out.status != 204 && r->headers_out.status != 304)
+    {
+        chunked = 1;
+    }
+
+    if (chunked) {
+        MX_FFI_PUT("transfer-encoding", "chunked", 7);
+    }
+
+#undef MX_FFI_PUT
+
+    return n;
+}
+
+
+/* Content-Length as an entry of the list (out may be NULL to count) */
+static int
+mx_ffi_resp_content_length(mx_http_request_t *r, mx_ffi_table_elt_t *out)
+{
+    u_char  *p;
+
+    if (r->headers_out.content_length_n < 0) {
+        return 0;
+    }
+
+    if (out) {
+        p = mx_pnalloc(r->pool, 21);
+        if (p == NULL) {
+            return MX_ERROR;
+        }
+
+        out->key.data = (const u_char *) "content-length";
+        out->key.len = sizeof("content-length") - 1;
+        out->value.data = p;
+        out->value.len = (int) (mx_sprint_uint(p, (uint64_t)
+                                    r->headers_out.content_length_n) - p);
+    }
+
+    return 1;
+}
+
+
+int
+mx_ffi_resp_get_headers_count(mx_http_request_t *r, int max, int *truncated)
+{
+    int              extra, count, n;
+    mx_uint_t        i;
+    mx_table_elt_t  *h;
 
     if (r == NULL) {
         return MX_FFI_BAD_CONTEXT;
@@ -473,7 +583,112 @@ mx_ffi_req_get_headers_count(mx_http_request_t *r, int max, int *truncated)
         max = MX_FFI_MAX_HEADERS;
     }
 
-    count = (int) r->headers_in.headers.nelts;
+    extra = mx_ffi_resp_core_headers(r, NULL);
+    count = mx_ffi_resp_content_length(r, NULL);
+
+    h = r->headers_out.headers.elts;
+
+    for (i = 0; i < r->headers_out.headers.nelts; i++) {
+        if (h[i].hash) {
+            count++;
+        }
+    }
+
+    if (max > 0 && count + extra > max) {
+        *truncated = 1;
+
+        /* lua-nginx-module always gives one header of the list */
+        n = max - extra;
+        count = mx_min(count, n > 1 ? n : 1);
+    }
+
+    return extra + count;
+}
+
+
+int
+mx_ffi_resp_get_headers(mx_http_request_t *r, mx_ffi_table_elt_t *out,
+    int count, int raw)
+{
+    int              n, rc;
+    u_char          *low;
+    mx_uint_t        i;
+    mx_table_elt_t  *h;
+
+    if (r == NULL) {
+        return MX_FFI_BAD_CONTEXT;
+    }
+
+    n = mx_ffi_resp_core_headers(r, out);
+
+    if (n < count) {
+        rc = mx_ffi_resp_content_length(r, &out[n]);
+        if (rc < 0) {
+            return rc;
+        }
+
+        n += rc;
+    }
+
+    h = r->headers_out.headers.elts;
+
+    for (i = 0; i < r->headers_out.headers.nelts && n < count; i++) {
+        if (h[i].hash == 0) {
+            continue;
+        }
+
+        if (raw) {
+            out[n].key.data = h[i].key.data;
+
+        } else {
+            /* the core does not always fill lowcase_key */
+            low = mx_pnalloc(r->pool, h[i].key.len ? h[i].key.len : 1);
+            if (low == NULL) {
+                return MX_ERROR;
+            }
+
+            mx_strlow(low, h[i].key.data, h[i].key.len);
+            out[n].key.data = low;
+        }
+
+        out[n].key.len = (int) h[i].key.len;
+        out[n].value.data = h[i].value.data;
+        out[n].value.len = (int) h[i].value.len;
+        n++;
+    }
+
+    return n;
+}
+
+
+/* ------------------------------------------------- ngx.req.get_headers */
+
+int
+mx_ffi_req_get_headers_count(mx_http_request_t *r, int max, int *truncated)
+{
+    int              count;
+    mx_uint_t        i;
+    mx_table_elt_t  *h;
+
+    if (r == NULL) {
+        return MX_FFI_BAD_CONTEXT;
+    }
+
+    *truncated = 0;
+
+    if (max < 0) {
+        max = MX_FFI_MAX_HEADERS;
+    }
+
+    h = r->headers_in.headers.elts;
+    count = 0;
+
+    /* removed headers (hash 0) keep their slot */
+    for (i = 0; i < r->headers_in.headers.nelts; i++) {
+        if (h[i].hash) {
+            count++;
+        }
+    }
 
     if (max > 0 && count > max) {
         *truncated = 1;
@@ -502,6 +717,10 @@ mx_ffi_req_get_headers(mx_http_request_t *r, mx_ffi_table_elt_t *out,
 
     for (i = 0; i < r->headers_in.headers.nelts && n < count; i++) {
 
+        if (h[i].hash == 0) {
+            continue;
+        }
+
         if (raw) {
             out[n].key.data = h[i].key.data;
 
@@ -509,7 +728,7 @@ mx_ffi_req_get_headers(mx_http_request_t *r, mx_ffi_table_elt_t *out,
             low = h[i].lowcase_key;
 
             if (low == NULL) {
-                low = mx_pnalloc(r->pool, h[i].key.len);
+                low = mx_pnalloc(r->pool, h[i].key.len ? h[i].key.len : 1);
                 if (low == NULL) {
                     return MX_ERROR;
                 }
@@ -528,4 +747,330 @@ mx_ffi_req_get_headers(mx_http_request_t *r, mx_ffi_table_elt_t *out,
     }
 
     return MX_OK;
+}
+
+
+/* ------------------------------------------------- ngx.req.set_header */
+
+/* the request headers the core finds through a field of headers_in */
+static const struct {
+    mx_str_t    name;            /* lowercase */
+    size_t      offset;
+} mx_ffi_in_fields[] = {
+    { mx_string("host"), offsetof(mx_http_headers_in_t, host) },
+    { mx_string("connection"), offsetof(mx_http_headers_in_t, connection) },
+    { mx_string("content-length"),
+      offsetof(mx_http_headers_in_t, content_length) },
+    { mx_string("transfer-encoding"),
+      offsetof(mx_http_headers_in_t, transfer_encoding) },
+    { mx_string("expect"), offsetof(mx_http_headers_in_t, expect) },
+    { mx_string("user-agent"), offsetof(mx_http_headers_in_t, user_agent) },
+    { mx_string("referer"), offsetof(mx_http_headers_in_t, referer) },
+    { mx_string("content-type"),
+      offsetof(mx_http_headers_in_t, content_type) },
+    { mx_string("cookie"), offsetof(mx_http_headers_in_t, cookie) },
+    { mx_string("x-forwarded-for"),
+      offsetof(mx_http_headers_in_t, x_forwarded_for) },
+};
+
+
+static int
+mx_ffi_header_is(const mx_table_elt_t *h, const u_char *key, size_t len)
+{
+    return h->hash != 0 && h->key.len == len
+           && strncasecmp((char *) h->key.data, (char *) key, len) == 0;
+}
+
+
+/*
+ * Points the headers_in fields at the first header of their name that
+ * is still there (the array may have moved, entries may be gone) and
+ * brings the flags derived from them up to date.
+ */
+static void
+mx_ffi_req_headers_reindex(mx_http_request_t *r)
+{
+    mx_uint_t              i, k;
+    mx_table_elt_t        *h, **field;
+    mx_http_headers_in_t  *hin = &r->headers_in;
+
+    h = hin->headers.elts;
+
+    for (k = 0; k < mx_nelems(mx_ffi_in_fields); k++) {
+        field = (mx_table_elt_t **) ((u_char *) hin
+                                     + mx_ffi_in_fields[k].offset);
+        *field = NULL;
+
+        for (i = 0; i < hin->headers.nelts; i++) {
+            if (mx_ffi_header_is(&h[i], mx_ffi_in_fields[k].name.data,
+                                 mx_ffi_in_fields[k].name.len))
+            {
+                *field = &h[i];
+                break;
+            }
+        }
+    }
+
+    hin->connection_close = 0;
+    hin->connection_keepalive = 0;
+    hin->connection_upgrade = 0;
+
+    if (hin->connection) {
+        h = hin->connection;
+
+        hin->connection_close =
+            memmem(h->value.data, h->value.len, "close", 5) != NULL
+            || memmem(h->value.data, h->value.len, "Close", 5) != NULL;
+
+        hin->connection_keepalive =
+            memmem(h->value.data, h->value.len, "keep-alive", 10) != NULL
+            || memmem(h->value.data, h->value.len, "Keep-Alive", 10) != NULL;
+
+        hin->connection_upgrade =
+            memmem(h->value.data, h->value.len, "pgrade", 6) != NULL;
+    }
+
+    hin->expect_continue = hin->expect && hin->expect->value.len == 12
+                           && strncasecmp((char *) hin->expect->value.data,
+                                          "100-continue", 12) == 0;
+}
+
+
+/*
+ * lua-nginx-module's Host check: no "..", "/", "\\" or NUL; the port and
+ * a trailing dot are cut, the rest lowercased. MX_OK with *server.
+ */
+static int
+mx_ffi_validate_host(mx_http_request_t *r, const mx_str_t *host,
+    mx_str_t *server)
+{
+    u_char  *h, ch;
+    size_t   i, dot_pos, host_len;
+    enum { sw_usual = 0, sw_literal, sw_rest } state;
+
+    dot_pos = host->len;
+    host_len = host->len;
+    h = host->data;
+    state = sw_usual;
+
+    for (i = 0; i < host->len; i++) {
+        ch = h[i];
+
+        switch (ch) {
+
+        case '.':
+            if (dot_pos == i - 1) {
+                return MX_DECLINED;
+            }
+            dot_pos = i;
+            break;
+
+        case ':':
+            if (state == sw_usual) {
+                host_len = i;
+                state = sw_rest;
+            }
+            break;
+
+        case '[':
+            if (i == 0) {
+                state = sw_literal;
+            }
+            break;
+
+        case ']':
+            if (state == sw_literal) {
+                host_len = i + 1;
+                state = sw_rest;
+            }
+            break;
+
+        case '\0':
+        case '/':
+        case '\\':
+            return MX_DECLINED;
+
+        default:
+            break;
+        }
+    }
+
+    if (host_len && dot_pos == host_len - 1) {
+        host_len--;
+    }
+
+    if (host_len == 0) {
+        return MX_DECLINED;
+    }
+
+    server->data = mx_pnalloc(r->pool, host_len);
+    if (server->data == NULL) {
+        return MX_ERROR;
+    }
+
+    mx_strlow(server->data, h, host_len);
+    server->len = host_len;
+
+    return MX_OK;
+}
+
+
+/* as lua-nginx-module's ngx_http_set_header_helper() for headers_in */
+static int
+mx_ffi_req_header_set_one(mx_http_request_t *r, const mx_str_t *key,
+    const mx_str_t *value, int override)
+{
+    off_t            len;
+    u_char          *low;
+    mx_str_t         server;
+    mx_uint_t        i, hash;
+    mx_table_elt_t  *h, *matched;
+
+    /* the core's own view first: a bad value changes nothing */
+
+    if (key->len == 4 && strncasecmp((char *) key->data, "host", 4) == 0) {
+        if (value->len == 0) {
+            mx_str_null(&server);
+
+        } else if (mx_ffi_validate_host(r, value, &server) != MX_OK) {
+            return MX_ERROR;
+        }
+
+        r->headers_in.server = server;
+
+    } else if (key->len == 14
+               && strncasecmp((char *) key->data, "content-length", 14)
+                  == 0)
+    {
+        if (value->len == 0) {
+            r->headers_in.content_length_n = -1;
+
+        } else {
+            len = mx_ffi_parse_length(value);
+            if (len < 0) {
+                return MX_ERROR;
+            }
+
+            r->headers_in.content_length_n = len;
+        }
+    }
+
+    hash = mx_ffi_header_hash(key);
+    h = r->headers_in.headers.elts;
+
+    if (override) {
+        matched = NULL;
+
+        for (i = 0; i < r->headers_in.headers.nelts; i++) {
+            if (!mx_ffi_header_is(&h[i], key->data, key->len)) {
+                continue;
+            }
+
+            if (value->len == 0 || matched) {
+                /* removed, but keeps its slot */
+                h[i].hash = 0;
+                continue;
+            }
+
+            h[i].value = *value;
+            matched = &h[i];
+        }
+
+        if (matched || value->len == 0) {
+            mx_ffi_req_headers_reindex(r);
+            return MX_OK;
+        }
+    }
+
+    low = mx_pnalloc(r->pool, key->len ? key->len : 1);
+    if (low == NULL) {
+        return MX_ERROR;
+    }
+
+    mx_strlow(low, key->data, key->len);
+
+    h = mx_array_push(&r->headers_in.headers);
+    if (h == NULL) {
+        return MX_ERROR;
+    }
+
+    h->key = *key;
+    h->value = *value;
+    h->lowcase_key = low;
+    h->hash = value->len ? hash : 0;
+
+    /* the push may have moved the array */
+    mx_ffi_req_headers_reindex(r);
+
+    return MX_OK;
+}
+
+
+int
+mx_ffi_req_set_header(mx_http_request_t *r, const u_char *key,
+    size_t key_len, const u_char *value, size_t value_len,
+    mx_ffi_str_t *mvals, size_t mvals_len, int override,
+    const char **errmsg)
+{
+    size_t    i;
+    mx_str_t  k, v;
+
+    if (r == NULL) {
+        return MX_FFI_BAD_CONTEXT;
+    }
+
+    if (r->http_version < MX_HTTP_VERSION_10) {
+        return MX_DECLINED;
+    }
+
+    if (mx_ffi_header_copy(r, &k, key, key_len, MX_FFI_HEADER_REQ_NAME)
+        != MX_OK)
+    {
+        goto nomem;
+    }
+
+    if (mvals && mvals_len) {
+        for (i = 0; i < mvals_len; i++) {
+            if (mx_ffi_header_copy(r, &v, mvals[i].data,
+                                   (size_t) mvals[i].len,
+                                   MX_FFI_HEADER_VALUE)
+                != MX_OK)
+            {
+                goto nomem;
+            }
+
+            if (mx_ffi_req_header_set_one(r, &k, &v, override && i == 0)
+                != MX_OK)
+            {
+                *errmsg = "failed to set header";
+                return MX_ERROR;
+            }
+        }
+
+        return MX_OK;
+    }
+
+    if (mvals || value == NULL || value_len == 0) {
+        /* nil, "" or {}: the header goes */
+        v.len = 0;
+        v.data = (u_char *) "";
+
+    } else if (mx_ffi_header_copy(r, &v, value, value_len,
+                                  MX_FFI_HEADER_VALUE)
+               != MX_OK)
+    {
+        goto nomem;
+    }
+
+    if (mx_ffi_req_header_set_one(r, &k, &v, override) != MX_OK) {
+        *errmsg = "failed to set header";
+        return MX_ERROR;
+    }
+
+    return MX_OK;
+
+nomem:
+
+    *errmsg = "no memory";
+    return MX_ERROR;
 }

@@ -1,4 +1,4 @@
-#include "mx_lua_module.h"
+#include "mx_lua_internal.h"
 #include "mx_lua_ffi.h"
 
 /*
@@ -150,6 +150,11 @@ mx_http_lua_output(mx_http_request_t *r, mx_http_lua_ctx_t *ctx,
     }
 
     if (ctx->pending >= MX_HTTP_LUA_FLUSH_SIZE && !ctx->buffering) {
+        if (mx_http_lua_has_lua_filters(r)) {
+            /* Lua filters must not run inside an FFI call */
+            return MX_AGAIN;
+        }
+
         return mx_http_lua_flush(r, ctx, 0);
     }
 
@@ -239,7 +244,13 @@ mx_ffi_output(mx_http_request_t *r, const u_char *data, size_t len,
     }
 
     ctx = mx_http_get_module_ctx(r, mx_http_lua_module);
-    if (ctx == NULL || !(ctx->context & MX_LUA_CONTEXT_CONTENT)) {
+    if (ctx == NULL) {
+        *err = "no request ctx found";
+        return MX_FFI_BAD_CONTEXT;
+    }
+
+    if (!(ctx->context & MX_LUA_CONTEXT_YIELDABLE)) {
+        *err = mx_http_lua_context_error(ctx->context);
         return MX_FFI_BAD_CONTEXT;
     }
 
@@ -271,6 +282,10 @@ mx_ffi_output(mx_http_request_t *r, const u_char *data, size_t len,
         /* the header goes now, the body nowhere, as lua-nginx-module */
         ctx->header_only = 1;
 
+        if (mx_http_lua_has_lua_filters(r)) {
+            return MX_AGAIN;
+        }
+
         rc = mx_http_lua_flush(r, ctx, 0);
         if (rc == MX_ERROR || rc >= 300) {
             *err = "nginx output filter error";
@@ -281,6 +296,8 @@ mx_ffi_output(mx_http_request_t *r, const u_char *data, size_t len,
     }
 
 append:
+
+    rc = MX_OK;
 
     if (len) {
         rc = mx_http_lua_output(r, ctx, data, len);
@@ -296,7 +313,8 @@ append:
         }
     }
 
-    return MX_OK;
+    /* MX_AGAIN: Lua passes the output on with a classic C call */
+    return rc;
 
 failed:
 

@@ -1,102 +1,38 @@
-#include "mx_lua_module.h"
-#include "mx_lua_vm.h"
+#include "mx_lua_internal.h"
+#include "mx_lua_ffi.h"
 
 #include <lauxlib.h>
 
+/*
+ * The http Lua module: its configuration, the VM's life (made with
+ * init_by_lua* at configuration time, in the master, so that workers
+ * inherit it by fork), the phase hooks' installation, and the per-request
+ * Lua context.
+ */
 
+static int mx_http_lua_postconfiguration(mx_conf_t *cf);
 static void *mx_http_lua_create_main_conf(mx_conf_t *cf);
+static char *mx_http_lua_init_main_conf(mx_conf_t *cf, void *conf);
 static void *mx_http_lua_create_loc_conf(mx_conf_t *cf);
 static char *mx_http_lua_merge_loc_conf(mx_conf_t *cf, void *parent,
     void *child);
 static int mx_http_lua_init_process(mx_cycle_t *cycle);
 static void mx_http_lua_exit_process(mx_cycle_t *cycle);
-
-static char *mx_http_lua_package_path(mx_conf_t *cf, mx_command_t *cmd,
-    void *conf);
-static char *mx_http_lua_code_cache(mx_conf_t *cf, mx_command_t *cmd,
-    void *conf);
-static char *mx_http_lua_content_by_lua(mx_conf_t *cf, mx_command_t *cmd,
-    void *conf);
-static char *mx_http_lua_content_by_lua_file(mx_conf_t *cf,
-    mx_command_t *cmd, void *conf);
-static char *mx_http_lua_set_content_handler(mx_conf_t *cf,
-    mx_http_lua_loc_conf_t *llcf);
-
-static int mx_http_lua_content_handler(mx_http_request_t *r);
-static int mx_http_lua_content_inline(mx_http_request_t *r,
-    mx_http_lua_ctx_t *ctx);
-static int mx_http_lua_content_file(mx_http_request_t *r,
-    mx_http_lua_ctx_t *ctx);
-static int mx_http_lua_content_by_chunk(lua_State *L, mx_http_request_t *r,
-    mx_http_lua_ctx_t *ctx);
-static int mx_http_lua_run_thread(lua_State *L, mx_http_request_t *r,
-    mx_http_lua_ctx_t *ctx, int nrets);
-static int mx_http_lua_handle_exit(lua_State *L, mx_http_request_t *r,
-    mx_http_lua_ctx_t *ctx);
-static lua_State *mx_http_lua_get_vm(mx_http_request_t *r,
-    mx_http_lua_ctx_t *ctx);
+static int mx_http_lua_add_handler(mx_http_core_main_conf_t *cmcf,
+    mx_http_phase_e phase, mx_http_handler_pt handler, int first);
+static void mx_http_lua_cleanup_vm(void *data);
 static void mx_http_lua_ctx_cleanup(void *data);
-static u_char *mx_http_lua_gen_chunkname(mx_conf_t *cf, const char *tag,
-    mx_uint_t line);
-static void mx_http_lua_check_syntax(mx_conf_t *cf, const mx_str_t *src,
-    const char *chunkname);
 
 
-static mx_command_t  mx_http_lua_commands[] = {
-
-    { mx_string("lua_package_path"),
-      MX_HTTP_MAIN_CONF|MX_CONF_TAKE1,
-      mx_http_lua_package_path,
-      MX_HTTP_MAIN_CONF_OFFSET,
-      offsetof(mx_http_lua_main_conf_t, package_path),
-      NULL },
-
-    { mx_string("lua_package_cpath"),
-      MX_HTTP_MAIN_CONF|MX_CONF_TAKE1,
-      mx_http_lua_package_path,
-      MX_HTTP_MAIN_CONF_OFFSET,
-      offsetof(mx_http_lua_main_conf_t, package_cpath),
-      NULL },
-
-    { mx_string("lua_code_cache"),
-      MX_HTTP_MAIN_CONF|MX_HTTP_SRV_CONF|MX_HTTP_LOC_CONF|MX_HTTP_LIF_CONF
-          |MX_CONF_FLAG,
-      mx_http_lua_code_cache,
-      MX_HTTP_LOC_CONF_OFFSET,
-      offsetof(mx_http_lua_loc_conf_t, code_cache),
-      NULL },
-
-    { mx_string("content_by_lua_block"),
-      MX_HTTP_LOC_CONF|MX_HTTP_LIF_CONF|MX_CONF_RAW_BLOCK|MX_CONF_NOARGS,
-      mx_http_lua_content_by_lua,
-      MX_HTTP_LOC_CONF_OFFSET,
-      0,
-      NULL },
-
-    { mx_string("content_by_lua"),
-      MX_HTTP_LOC_CONF|MX_HTTP_LIF_CONF|MX_CONF_TAKE1,
-      mx_http_lua_content_by_lua,
-      MX_HTTP_LOC_CONF_OFFSET,
-      0,
-      NULL },
-
-    { mx_string("content_by_lua_file"),
-      MX_HTTP_LOC_CONF|MX_HTTP_LIF_CONF|MX_CONF_TAKE1,
-      mx_http_lua_content_by_lua_file,
-      MX_HTTP_LOC_CONF_OFFSET,
-      0,
-      NULL },
-
-    mx_null_command
-};
+mx_uint_t  mx_http_lua_global_context;
 
 
 static mx_http_module_t  mx_http_lua_module_ctx = {
     NULL,                                  /* preconfiguration */
-    NULL,                                  /* postconfiguration */
+    mx_http_lua_postconfiguration,         /* postconfiguration */
 
     mx_http_lua_create_main_conf,          /* create main configuration */
-    NULL,                                  /* init main configuration */
+    mx_http_lua_init_main_conf,            /* init main configuration */
 
     NULL,                                  /* create server configuration */
     NULL,                                  /* merge server configuration */
@@ -119,13 +55,148 @@ mx_module_t  mx_http_lua_module = {
 };
 
 
+static const char  *mx_http_lua_context_names[] = {
+    "set_by_lua*",                         /* 0x0001 */
+    "rewrite_by_lua*",                     /* 0x0002 */
+    "access_by_lua*",                      /* 0x0004 */
+    "content_by_lua*",                     /* 0x0008 */
+    "log_by_lua*",                         /* 0x0010 */
+    "header_filter_by_lua*",               /* 0x0020 */
+    "body_filter_by_lua*",                 /* 0x0040 */
+    "ngx.timer",                           /* 0x0080 */
+    "init_worker_by_lua*",                 /* 0x0100 */
+    "balancer_by_lua*",                    /* 0x0200 */
+    "ssl_certificate_by_lua*",             /* 0x0400 */
+    "ssl_session_store_by_lua*",           /* 0x0800 */
+    "ssl_session_fetch_by_lua*",           /* 0x1000 */
+    "exit_worker_by_lua*",                 /* 0x2000 */
+};
+
+static const char  *mx_http_lua_context_errors[] = {
+    "API disabled in the context of set_by_lua*",
+    "API disabled in the context of rewrite_by_lua*",
+    "API disabled in the context of access_by_lua*",
+    "API disabled in the context of content_by_lua*",
+    "API disabled in the context of log_by_lua*",
+    "API disabled in the context of header_filter_by_lua*",
+    "API disabled in the context of body_filter_by_lua*",
+    "API disabled in the context of ngx.timer",
+    "API disabled in the context of init_worker_by_lua*",
+    "API disabled in the context of balancer_by_lua*",
+    "API disabled in the context of ssl_certificate_by_lua*",
+    "API disabled in the context of ssl_session_store_by_lua*",
+    "API disabled in the context of ssl_session_fetch_by_lua*",
+    "API disabled in the context of exit_worker_by_lua*",
+};
+
+
+/* the index of a single context bit in the tables above, or -1 */
+static int
+mx_http_lua_context_index(mx_uint_t context)
+{
+    int  i;
+
+    for (i = 0; i < (int) mx_nelems(mx_http_lua_context_names); i++) {
+        if (context == ((mx_uint_t) 1 << i)) {
+            return i;
+        }
+    }
+
+    return -1;
+}
+
+
+const char *
+mx_http_lua_context_name(mx_uint_t context)
+{
+    int  i;
+
+    i = mx_http_lua_context_index(context);
+
+    return i < 0 ? "(unknown)" : mx_http_lua_context_names[i];
+}
+
+
+const char *
+mx_http_lua_context_error(mx_uint_t context)
+{
+    int  i;
+
+    i = mx_http_lua_context_index(context);
+
+    return i < 0 ? "API disabled in the current context"
+                 : mx_http_lua_context_errors[i];
+}
+
+
+int
+mx_http_lua_check_context(mx_http_request_t *r, mx_uint_t contexts,
+    const char **err)
+{
+    mx_http_lua_ctx_t  *ctx;
+
+    ctx = mx_http_get_module_ctx(r, mx_http_lua_module);
+    if (ctx == NULL) {
+        *err = "no request ctx found";
+        return MX_DECLINED;
+    }
+
+    if (!(ctx->context & contexts)) {
+        *err = mx_http_lua_context_error(ctx->context);
+        return MX_DECLINED;
+    }
+
+    return MX_OK;
+}
+
+
+int
+mx_http_lua_has_lua_filters(mx_http_request_t *r)
+{
+    mx_http_lua_loc_conf_t  *llcf;
+
+    llcf = mx_http_get_module_loc_conf(r, mx_http_lua_module);
+
+    return mx_http_lua_hook_isset(&llcf->header_filter)
+           || mx_http_lua_hook_isset(&llcf->body_filter);
+}
+
+
 /* ------------------------------------------------------------ conf */
 
 static void *
 mx_http_lua_create_main_conf(mx_conf_t *cf)
 {
-    /* package_path, package_cpath: empty */
-    return mx_pcalloc(cf->pool, sizeof(mx_http_lua_main_conf_t));
+    mx_http_lua_main_conf_t  *lmcf;
+
+    /* package paths, vm, hooks, requires_*: empty */
+    lmcf = mx_pcalloc(cf->pool, sizeof(mx_http_lua_main_conf_t));
+    if (lmcf == NULL) {
+        return NULL;
+    }
+
+    lmcf->rewrite_no_postpone = MX_CONF_UNSET;
+    lmcf->access_no_postpone = MX_CONF_UNSET;
+    lmcf->regex_cache_max_entries = MX_CONF_UNSET;
+    lmcf->regex_match_limit = MX_CONF_UNSET;
+
+    return lmcf;
+}
+
+
+static char *
+mx_http_lua_init_main_conf(mx_conf_t *cf, void *conf)
+{
+    mx_http_lua_main_conf_t  *lmcf = conf;
+
+    mx_unused(cf);
+
+    mx_conf_init_value(lmcf->rewrite_no_postpone, 0);
+    mx_conf_init_value(lmcf->access_no_postpone, 0);
+    mx_conf_init_value(lmcf->regex_cache_max_entries, 1024);
+    mx_conf_init_value(lmcf->regex_match_limit, 0);
+
+    return MX_CONF_OK;
 }
 
 
@@ -134,14 +205,14 @@ mx_http_lua_create_loc_conf(mx_conf_t *cf)
 {
     mx_http_lua_loc_conf_t  *conf;
 
-    /* content_handler, content_src, content_path, content_chunkname:
-     * NULL / empty */
+    /* the hooks: unset */
     conf = mx_pcalloc(cf->pool, sizeof(mx_http_lua_loc_conf_t));
     if (conf == NULL) {
         return NULL;
     }
 
     conf->code_cache = MX_CONF_UNSET;
+    conf->force_read_body = MX_CONF_UNSET;
 
     return conf;
 }
@@ -156,240 +227,152 @@ mx_http_lua_merge_loc_conf(mx_conf_t *cf, void *parent, void *child)
     mx_unused(cf);
 
     mx_conf_merge_value(conf->code_cache, prev->code_cache, 1);
+    mx_conf_merge_value(conf->force_read_body, prev->force_read_body, 0);
 
-    return MX_CONF_OK;
-}
-
-
-static char *
-mx_http_lua_package_path(mx_conf_t *cf, mx_command_t *cmd, void *conf)
-{
-    mx_str_t  *field, *value;
-
-    field = (mx_str_t *) ((char *) conf + cmd->offset);
-
-    if (field->len != 0) {
-        return "is duplicate";
+    /* as lua-nginx-module: every hook but content is inherited */
+    if (!mx_http_lua_hook_isset(&conf->rewrite)) {
+        conf->rewrite = prev->rewrite;
     }
 
-    value = cf->args->elts;
-
-    /* an empty value keeps the default, as an unset directive */
-    *field = value[1];
-
-    return MX_CONF_OK;
-}
-
-
-static char *
-mx_http_lua_code_cache(mx_conf_t *cf, mx_command_t *cmd, void *conf)
-{
-    char                    *rv;
-    mx_http_lua_loc_conf_t  *llcf = conf;
-
-    rv = mx_conf_set_flag_slot(cf, cmd, conf);
-    if (rv != MX_CONF_OK) {
-        return rv;
+    if (!mx_http_lua_hook_isset(&conf->access)) {
+        conf->access = prev->access;
     }
 
-    if (!llcf->code_cache) {
-        mx_conf_log_error(MX_LOG_ALERT, cf, 0,
-                          "lua_code_cache is off; this will hurt "
-                          "performance");
+    if (!mx_http_lua_hook_isset(&conf->header_filter)) {
+        conf->header_filter = prev->header_filter;
     }
 
-    return MX_CONF_OK;
-}
-
-
-/* content_by_lua 'code' and content_by_lua_block { code } */
-static char *
-mx_http_lua_content_by_lua(mx_conf_t *cf, mx_command_t *cmd, void *conf)
-{
-    u_char                  *p;
-    mx_str_t                *value, *src;
-    mx_uint_t                line;
-    mx_http_lua_loc_conf_t  *llcf = conf;
-
-    if (llcf->content_handler) {
-        return "is duplicate";
+    if (!mx_http_lua_hook_isset(&conf->body_filter)) {
+        conf->body_filter = prev->body_filter;
     }
 
-    value = cf->args->elts;
-    src = &value[cf->args->nelts - 1];
-
-    if (src->len == 0) {
-        mx_conf_log_error(MX_LOG_ERR, cf, 0,
-                          "invalid location config: no runnable Lua code");
-        return MX_CONF_ERROR;
+    if (!mx_http_lua_hook_isset(&conf->log)) {
+        conf->log = prev->log;
     }
-
-    /*
-     * The chunk is named after the directive's line, as in
-     * lua-nginx-module. The parser hands a raw block over with the file
-     * position at its closing "}", so count the body's lines back.
-     */
-    line = cf->conf_file->line;
-
-    if (cmd->type & MX_CONF_RAW_BLOCK) {
-        for (p = src->data; p < src->data + src->len; p++) {
-            if (*p == '\n' && line > 1) {
-                line--;
-            }
-        }
-    }
-
-    llcf->content_src = *src;
-    llcf->content_chunkname.data = mx_http_lua_gen_chunkname(cf,
-                                                             "content_by_lua",
-                                                             line);
-    if (llcf->content_chunkname.data == NULL) {
-        return MX_CONF_ERROR;
-    }
-
-    llcf->content_chunkname.len = strlen((char *)
-                                         llcf->content_chunkname.data);
-    llcf->content_handler = mx_http_lua_content_inline;
-
-    mx_http_lua_check_syntax(cf, src,
-                             (const char *) llcf->content_chunkname.data);
-
-    return mx_http_lua_set_content_handler(cf, llcf);
-}
-
-
-static char *
-mx_http_lua_content_by_lua_file(mx_conf_t *cf, mx_command_t *cmd,
-    void *conf)
-{
-    mx_str_t                *value, path;
-    mx_http_lua_loc_conf_t  *llcf = conf;
-
-    mx_unused(cmd);
-
-    if (llcf->content_handler) {
-        return "is duplicate";
-    }
-
-    value = cf->args->elts;
-
-    if (value[1].len == 0) {
-        mx_conf_log_error(MX_LOG_ERR, cf, 0,
-                          "invalid location config: no runnable Lua code");
-        return MX_CONF_ERROR;
-    }
-
-    if (memchr(value[1].data, '$', value[1].len) != NULL) {
-        llcf->content_path = mx_pcalloc(cf->pool,
-                                        sizeof(mx_http_complex_value_t));
-        if (llcf->content_path == NULL) {
-            return MX_CONF_ERROR;
-        }
-
-        llcf->content_path->raw = value[1];
-
-        if (mx_http_compile_complex_value(cf, llcf->content_path) != MX_OK) {
-            return MX_CONF_ERROR;
-        }
-
-    } else {
-        /* relative to the -p prefix, as lua-nginx-module */
-        path = value[1];
-
-        if (mx_conf_full_name(cf->cycle, &path, 0) != MX_OK) {
-            return MX_CONF_ERROR;
-        }
-
-        llcf->content_src = path;
-    }
-
-    llcf->content_handler = mx_http_lua_content_file;
-
-    return mx_http_lua_set_content_handler(cf, llcf);
-}
-
-
-static char *
-mx_http_lua_set_content_handler(mx_conf_t *cf, mx_http_lua_loc_conf_t *llcf)
-{
-    mx_http_core_loc_conf_t  *clcf;
-
-    mx_unused(llcf);
-
-    clcf = mx_http_conf_get_module_loc_conf(cf, mx_http_core_module);
-    clcf->handler = mx_http_lua_content_handler;
 
     return MX_CONF_OK;
 }
 
 
 /*
- * lua-nginx-module compiles inline code at the first request and fails
- * that request (500, "failed to load inlined Lua code" at error level);
- * moxy does the same, so that every nginx config loads. It also tells
- * at load time (and with -t), as a warning.
+ * After the whole http{} block: the phase handlers and filters that the
+ * configuration needs, then the VM, with init_by_lua* run in it now (in
+ * the master or the single process, also for -t, as nginx does).
  */
-static void
-mx_http_lua_check_syntax(mx_conf_t *cf, const mx_str_t *src,
-    const char *chunkname)
+static int
+mx_http_lua_postconfiguration(mx_conf_t *cf)
 {
-    lua_State  *L;
+    mx_http_lua_main_conf_t   *lmcf;
+    mx_http_core_main_conf_t  *cmcf;
+    mx_pool_cleanup_t         *cln;
 
-    L = luaL_newstate();
-    if (L == NULL) {
-        return;
-    }
+    lmcf = mx_http_conf_get_module_main_conf(cf, mx_http_lua_module);
+    cmcf = mx_http_conf_get_module_main_conf(cf, mx_http_core_module);
 
-    if (luaL_loadbuffer(L, (const char *) src->data, src->len, chunkname)
-        != 0)
+    /*
+     * Phase handlers run in the order of their arrays. rewrite_by_lua*
+     * and access_by_lua* go last in their phases (after "set", "rewrite",
+     * "allow"...) unless told not to be postponed; log_by_lua* goes
+     * first, so that variables it sets reach the access log.
+     */
+    if (lmcf->requires_rewrite
+        && mx_http_lua_add_handler(cmcf, MX_HTTP_REWRITE_PHASE,
+                                   mx_http_lua_rewrite_handler,
+                                   lmcf->rewrite_no_postpone == 1)
+           != MX_OK)
     {
-        mx_conf_log_error(MX_LOG_WARN, cf, 0,
-                          "syntax error in inlined Lua code, its requests will "
-                          "fail: %s",
-                          lua_isstring(L, -1) ? lua_tostring(L, -1)
-                                              : "syntax error");
+        return MX_ERROR;
     }
 
-    lua_close(L);
+    if (lmcf->requires_access
+        && mx_http_lua_add_handler(cmcf, MX_HTTP_ACCESS_PHASE,
+                                   mx_http_lua_access_handler,
+                                   lmcf->access_no_postpone == 1)
+           != MX_OK)
+    {
+        return MX_ERROR;
+    }
+
+    if (lmcf->requires_log
+        && mx_http_lua_add_handler(cmcf, MX_HTTP_LOG_PHASE,
+                                   mx_http_lua_log_handler, 1)
+           != MX_OK)
+    {
+        return MX_ERROR;
+    }
+
+    if (mx_http_lua_filters_init(cf, lmcf) != MX_OK) {
+        return MX_ERROR;
+    }
+
+    /* ngx.re's limits, before any Lua (init_by_lua* too) runs */
+    mx_lua_regex_configure((mx_uint_t) lmcf->regex_cache_max_entries,
+                           (mx_uint_t) lmcf->regex_match_limit);
+
+    cln = mx_pool_cleanup_add(cf->pool, 0);
+    if (cln == NULL) {
+        return MX_ERROR;
+    }
+
+    lmcf->vm = mx_lua_vm_new(cf->cycle, &lmcf->package_path,
+                             &lmcf->package_cpath, cf->log);
+    if (lmcf->vm == NULL) {
+        return MX_ERROR;
+    }
+
+    /* the cycle's end closes it: a failed reload, the master's old one */
+    cln->handler = mx_http_lua_cleanup_vm;
+    cln->data = lmcf;
+
+    if (mx_http_lua_run_init(lmcf->vm, lmcf, cf->log) != MX_OK) {
+        return MX_ERROR;
+    }
+
+    return MX_OK;
 }
 
 
-/* "=content_by_lua(nginx.conf:40)": the basename of the current file */
-static u_char *
-mx_http_lua_gen_chunkname(mx_conf_t *cf, const char *tag, mx_uint_t line)
+static int
+mx_http_lua_add_handler(mx_http_core_main_conf_t *cmcf, mx_http_phase_e phase,
+    mx_http_handler_pt handler, int first)
 {
-    u_char    *name, *p, *file;
-    size_t     len, flen;
+    mx_array_t          *a;
+    mx_http_handler_pt  *h;
 
-    if (cf->conf_file && cf->conf_file->name.len) {
-        file = cf->conf_file->name.data;
-        flen = cf->conf_file->name.len;
+    a = &cmcf->phases[phase].handlers;
 
-        for (p = file + flen; p > file; p--) {
-            if (p[-1] == '/') {
-                break;
-            }
-        }
-
-        flen -= p - file;
-        file = p;
-
-    } else {
-        file = (u_char *) "command line";
-        flen = sizeof("command line") - 1;
+    h = mx_array_push(a);
+    if (h == NULL) {
+        return MX_ERROR;
     }
 
-    len = 1 + strlen(tag) + 1 + flen + 1 + 20 + 1 + 1;
-
-    name = mx_pnalloc(cf->pool, len);
-    if (name == NULL) {
-        return NULL;
+    if (first) {
+        h = a->elts;
+        memmove(&h[1], &h[0], (a->nelts - 1) * sizeof(mx_http_handler_pt));
     }
 
-    snprintf((char *) name, len, "=%s(%.*s:%lu)", tag, (int) flen,
-             (char *) file, (unsigned long) line);
+    *h = handler;
 
-    return name;
+    return MX_OK;
+}
+
+
+static void
+mx_http_lua_cleanup_vm(void *data)
+{
+    mx_http_lua_main_conf_t  *lmcf = data;
+
+    if (lmcf->vm == NULL) {
+        return;
+    }
+
+    mx_lua_vm_free(lmcf->vm);
+
+    if (mx_lua_vm == lmcf->vm) {
+        mx_lua_vm = NULL;
+    }
+
+    lmcf->vm = NULL;
 }
 
 
@@ -407,12 +390,19 @@ mx_http_lua_init_process(mx_cycle_t *cycle)
     }
 
     lmcf = hctx->main_conf[mx_http_lua_module.ctx_index];
-
-    mx_lua_vm = mx_lua_vm_new(cycle, &lmcf->package_path,
-                              &lmcf->package_cpath, cycle->log);
-    if (mx_lua_vm == NULL) {
-        return MX_ERROR;
+    if (lmcf->vm == NULL) {
+        return MX_OK;
     }
+
+    /* the VM (and what init_by_lua* made) came with the fork; the
+     * master's ngx.re limits may be of a newer, failed configuration */
+    mx_lua_vm = lmcf->vm;
+
+    mx_lua_regex_configure((mx_uint_t) lmcf->regex_cache_max_entries,
+                           (mx_uint_t) lmcf->regex_match_limit);
+
+    /* as nginx, a failing init_worker_by_lua* is logged, not fatal */
+    (void) mx_http_lua_run_init_worker(mx_lua_vm, lmcf, cycle->log);
 
     return MX_OK;
 }
@@ -421,10 +411,25 @@ mx_http_lua_init_process(mx_cycle_t *cycle)
 static void
 mx_http_lua_exit_process(mx_cycle_t *cycle)
 {
-    mx_unused(cycle);
+    mx_http_conf_ctx_t       *hctx;
+    mx_http_lua_main_conf_t  *lmcf;
 
-    mx_lua_vm_free(mx_lua_vm);
+    hctx = cycle->conf_ctx[mx_http_module.index];
+    if (hctx == NULL) {
+        return;
+    }
+
+    lmcf = hctx->main_conf[mx_http_lua_module.ctx_index];
+    if (lmcf->vm == NULL) {
+        return;
+    }
+
+    mx_http_lua_run_exit_worker(lmcf->vm, lmcf, cycle->log);
+
+    /* requests still alive see mx_lua_vm gone and leave it alone */
+    mx_lua_vm_free(lmcf->vm);
     mx_lua_vm = NULL;
+    lmcf->vm = NULL;
 }
 
 
@@ -453,6 +458,7 @@ mx_http_lua_get_ctx(mx_http_request_t *r)
 
     ctx->request = r;
     ctx->co_ref = LUA_NOREF;
+    ctx->ctx_ref = LUA_NOREF;
     ctx->last_out = &ctx->out;
 
     cln->handler = mx_http_lua_ctx_cleanup;
@@ -464,41 +470,56 @@ mx_http_lua_get_ctx(mx_http_request_t *r)
 }
 
 
-/* the request is gone: release its coroutine and its own VM */
+/*
+ * The request is gone (or redirected away from this context): cancel a
+ * posted resume, release the coroutine and ngx.ctx, close an own VM.
+ */
 static void
 mx_http_lua_ctx_cleanup(void *data)
 {
     mx_http_lua_ctx_t  *ctx = data;
+    lua_State          *L;
 
-    if (ctx->vm == NULL) {
+    mx_http_lua_cancel_resume(ctx);
+
+    L = ctx->vm;
+
+    if (L == NULL) {
         return;
     }
 
     if (ctx->own_vm) {
-        mx_lua_vm_free(ctx->vm);
+        mx_lua_vm_free(L);
 
-    } else if (ctx->vm == mx_lua_vm) {
+    } else if (L == mx_lua_vm) {
         /* (the worker VM may be gone already, at exit) */
-        if (ctx->co) {
-            lua_setexdata(ctx->co, NULL);
-        }
+        mx_http_lua_del_entry(ctx);
 
-        mx_lua_vm_del_thread(ctx->vm, ctx->co_ref);
+        if (ctx->ctx_ref != LUA_NOREF) {
+            lua_getfield(L, LUA_REGISTRYINDEX, "ngx_lua_ctx_tables");
+            if (lua_istable(L, -1)) {
+                luaL_unref(L, -1, ctx->ctx_ref);
+            }
+            lua_pop(L, 1);
+        }
     }
 
     ctx->co = NULL;
     ctx->co_ref = LUA_NOREF;
+    ctx->ctx_ref = LUA_NOREF;
     ctx->vm = NULL;
 }
 
 
 /*
  * lua_code_cache off gives every request a VM of its own, so that
- * modules and files are loaded afresh, as lua-nginx-module does.
+ * modules and files are loaded afresh, as lua-nginx-module does; and it
+ * runs init_by_lua* again in it.
  */
-static lua_State *
+lua_State *
 mx_http_lua_get_vm(mx_http_request_t *r, mx_http_lua_ctx_t *ctx)
 {
+    lua_State                *L;
     mx_http_lua_loc_conf_t   *llcf;
     mx_http_lua_main_conf_t  *lmcf;
 
@@ -515,313 +536,18 @@ mx_http_lua_get_vm(mx_http_request_t *r, mx_http_lua_ctx_t *ctx)
 
     lmcf = mx_http_get_module_main_conf(r, mx_http_lua_module);
 
-    ctx->vm = mx_lua_vm_new(mx_cycle, &lmcf->package_path,
-                            &lmcf->package_cpath, &r->connection->log);
-    ctx->own_vm = ctx->vm != NULL;
-
-    return ctx->vm;
-}
-
-
-static int
-mx_http_lua_content_handler(mx_http_request_t *r)
-{
-    mx_http_lua_ctx_t       *ctx;
-    mx_http_lua_loc_conf_t  *llcf;
-
-    llcf = mx_http_get_module_loc_conf(r, mx_http_lua_module);
-
-    if (llcf->content_handler == NULL) {
-        return MX_DECLINED;
-    }
-
-    ctx = mx_http_lua_get_ctx(r);
-    if (ctx == NULL) {
-        return 500;
-    }
-
-    if (ctx->entered_content_phase) {
-        /* nothing waits yet (no ngx.sleep, no cosockets): a second call
-         * for the same request is a bug, not a resumption */
-        mx_log_error(MX_LOG_ALERT, &r->connection->log, 0,
-                     "lua content handler entered twice");
-        return MX_ERROR;
-    }
-
-    ctx->entered_content_phase = 1;
-
-    return llcf->content_handler(r, ctx);
-}
-
-
-static int
-mx_http_lua_content_inline(mx_http_request_t *r, mx_http_lua_ctx_t *ctx)
-{
-    lua_State               *L;
-    mx_http_lua_loc_conf_t  *llcf;
-
-    llcf = mx_http_get_module_loc_conf(r, mx_http_lua_module);
-
-    L = mx_http_lua_get_vm(r, ctx);
+    L = mx_lua_vm_new(mx_cycle, &lmcf->package_path, &lmcf->package_cpath,
+                      &r->connection->log);
     if (L == NULL) {
-        return 500;
+        return NULL;
     }
 
-    if (mx_lua_vm_load_inline(L, llcf, &llcf->content_src,
-                              (const char *) llcf->content_chunkname.data,
-                              &r->connection->log)
-        != MX_OK)
-    {
-        return 500;
+    ctx->vm = L;
+    ctx->own_vm = 1;
+
+    if (mx_http_lua_run_init(L, lmcf, &r->connection->log) != MX_OK) {
+        return NULL;
     }
 
-    return mx_http_lua_content_by_chunk(L, r, ctx);
-}
-
-
-static int
-mx_http_lua_content_file(mx_http_request_t *r, mx_http_lua_ctx_t *ctx)
-{
-    int                      rc;
-    u_char                  *p;
-    lua_State               *L;
-    mx_str_t                 path;
-    mx_http_lua_loc_conf_t  *llcf;
-
-    llcf = mx_http_get_module_loc_conf(r, mx_http_lua_module);
-
-    if (llcf->content_path) {
-        if (mx_http_complex_value(r, llcf->content_path, &path) != MX_OK) {
-            return MX_ERROR;
-        }
-
-        if (path.len == 0) {
-            return 500;
-        }
-
-        /* NUL-terminated, relative to the prefix */
-        if (path.data[0] == '/') {
-            p = mx_pnalloc(r->pool, path.len + 1);
-            if (p == NULL) {
-                return MX_ERROR;
-            }
-
-            memcpy(p, path.data, path.len);
-            p[path.len] = '\0';
-
-        } else {
-            p = mx_pnalloc(r->pool, mx_cycle->prefix.len + path.len + 1);
-            if (p == NULL) {
-                return MX_ERROR;
-            }
-
-            memcpy(p, mx_cycle->prefix.data, mx_cycle->prefix.len);
-            memcpy(p + mx_cycle->prefix.len, path.data, path.len);
-            p[mx_cycle->prefix.len + path.len] = '\0';
-        }
-
-        path.data = p;
-
-    } else {
-        path = llcf->content_src;
-    }
-
-    L = mx_http_lua_get_vm(r, ctx);
-    if (L == NULL) {
-        return 500;
-    }
-
-    rc = mx_lua_vm_load_file(L, (const char *) path.data, &r->connection->log);
-    if (rc != MX_OK) {
-        return rc >= 300 ? rc : 500;
-    }
-
-    return mx_http_lua_content_by_chunk(L, r, ctx);
-}
-
-
-/* runs the function on L's stack top as the request's entry thread */
-static int
-mx_http_lua_content_by_chunk(lua_State *L, mx_http_request_t *r,
-    mx_http_lua_ctx_t *ctx)
-{
-    int         ref;
-    lua_State  *co;
-
-    co = mx_lua_vm_new_thread(L, &ref);
-    if (co == NULL) {
-        lua_pop(L, 1);
-        mx_log_error(MX_LOG_ERR, &r->connection->log, 0,
-                     "lua: failed to create new coroutine to handle request");
-        return 500;
-    }
-
-    lua_xmove(L, co, 1);
-
-    /* the API finds the request by thread.exdata(), inherited by the
-     * coroutines the handler creates */
-    lua_setexdata(co, r);
-
-    ctx->co = co;
-    ctx->co_ref = ref;
-    ctx->context = MX_LUA_CONTEXT_CONTENT;
-
-    return mx_http_lua_run_thread(L, r, ctx, 0);
-}
-
-
-static void
-mx_http_lua_del_entry(lua_State *L, mx_http_lua_ctx_t *ctx)
-{
-    if (ctx->co) {
-        lua_setexdata(ctx->co, NULL);
-        ctx->co = NULL;
-    }
-
-    mx_lua_vm_del_thread(L, ctx->co_ref);
-    ctx->co_ref = LUA_NOREF;
-}
-
-
-/*
- * Resumes the entry thread. Returns what the content handler returns:
- * MX_OK (response complete), MX_ERROR, or an HTTP status.
- */
-static int
-mx_http_lua_run_thread(lua_State *L, mx_http_request_t *r,
-    mx_http_lua_ctx_t *ctx, int nrets)
-{
-    int          rv, rc;
-    const char  *err, *msg, *trace;
-
-    for ( ;; ) {
-        rv = lua_resume(ctx->co, nrets);
-
-        switch (rv) {
-
-        case LUA_YIELD:
-            if (ctx->exited) {
-                return mx_http_lua_handle_exit(L, r, ctx);
-            }
-
-            /* a bare coroutine.yield() in the entry thread: go on */
-            lua_settop(ctx->co, 0);
-            nrets = 0;
-            continue;
-
-        case 0:
-            if (ctx->exited) {
-                /* ngx.exit() in a coroutine of the handler's own */
-                return mx_http_lua_handle_exit(L, r, ctx);
-            }
-
-            mx_http_lua_del_entry(L, ctx);
-
-            rc = mx_http_lua_flush(r, ctx, 1);
-            if (rc == MX_ERROR || rc >= 300) {
-                return rc;
-            }
-
-            return MX_OK;
-
-        case LUA_ERRRUN:
-            err = "runtime error";
-            break;
-
-        case LUA_ERRSYNTAX:
-            err = "syntax error";
-            break;
-
-        case LUA_ERRMEM:
-            err = "memory allocation error";
-            mx_quit = 1;
-            break;
-
-        case LUA_ERRERR:
-            err = "error handler error";
-            break;
-
-        default:
-            err = "unknown error";
-            break;
-        }
-
-        msg = lua_isstring(ctx->co, -1) ? lua_tostring(ctx->co, -1)
-                                        : "unknown reason";
-
-        mx_lua_vm_traceback(L, ctx->co);
-        trace = lua_tostring(L, -1);
-
-        mx_log_error(MX_LOG_ERR, &r->connection->log, 0,
-                     "lua entry thread aborted: %s: %s\n%s", err, msg,
-                     trace ? trace : "");
-
-        lua_pop(L, 1);
-
-        mx_http_lua_del_entry(L, ctx);
-
-        if (r->header_sent || ctx->header_sent) {
-            /* what was said goes out before the connection is closed */
-            (void) mx_http_lua_flush(r, ctx, 0);
-            return MX_ERROR;
-        }
-
-        return 500;
-    }
-}
-
-
-/* ngx.exit() yielded the entry thread */
-static int
-mx_http_lua_handle_exit(lua_State *L, mx_http_request_t *r,
-    mx_http_lua_ctx_t *ctx)
-{
-    int        rc;
-    mx_int_t   code;
-
-    code = ctx->exit_code;
-
-    mx_http_lua_del_entry(L, ctx);
-
-    if (!r->header_sent && !ctx->header_sent
-        && r->headers_out.status == 0 && code >= 200)
-    {
-        r->headers_out.status = code;
-    }
-
-    if (ctx->buffering && r->headers_out.status
-        && code != MX_ERROR && code != 408
-        && code != MX_HTTP_CLIENT_CLOSED_REQUEST && code != MX_HTTP_CLOSE)
-    {
-        rc = mx_http_lua_flush(r, ctx, 1);
-        if (rc == MX_ERROR || rc >= 300) {
-            return rc;
-        }
-
-        return code >= 200 ? MX_OK : (int) code;
-    }
-
-    if (code == 204 && !r->header_sent && !ctx->header_sent) {
-        /* as nginx finalizes a 204: the header alone, no Content-Type */
-        r->headers_out.status = 204;
-        r->headers_out.content_type.len = 0;
-        r->headers_out.content_type.data = NULL;
-        r->headers_out.content_type_set = 1;
-        r->headers_out.content_length_n = -1;
-        r->header_only = 1;
-        ctx->headers_set = 1;
-        ctx->mime_set = 1;
-        ctx->header_only = 1;
-    }
-
-    if (code == MX_OK || (code >= 200 && code < 300)) {
-        rc = mx_http_lua_flush(r, ctx, 1);
-        if (rc == MX_ERROR || rc >= 300) {
-            return rc;
-        }
-
-        return MX_OK;
-    }
-
-    return (int) code;
+    return L;
 }

@@ -6,8 +6,9 @@
 #include <lua.h>
 
 /*
- * The http Lua module: the lua_* directives, the per-request Lua context,
- * the content handler and the output buffering the ngx.say/ngx.print FFI
+ * The http Lua module: the lua_* and *_by_lua* directives, the per-request
+ * Lua context, the phase hooks (mx_lua_phase_*.c), the entry-thread runner
+ * (mx_lua_coroutine.c) and the output buffering the ngx.say/ngx.print FFI
  * exports share with it.
  *
  * Compatibility reference: lua-nginx-module 0.10.x (directive names and
@@ -16,13 +17,77 @@
 
 extern mx_module_t  mx_http_lua_module;
 
-/* where a Lua hook runs; lua/ checks the API it allows against these */
-#define MX_LUA_CONTEXT_CONTENT    0x0001
+/*
+ * Where Lua code runs, lua-nginx-module's numbers (resty.core.phase names
+ * them). Request-less code (init_by_lua*) has no context: 0.
+ */
+#define MX_LUA_CONTEXT_INIT           0x0000
+#define MX_LUA_CONTEXT_SET            0x0001
+#define MX_LUA_CONTEXT_REWRITE        0x0002
+#define MX_LUA_CONTEXT_ACCESS         0x0004
+#define MX_LUA_CONTEXT_CONTENT        0x0008
+#define MX_LUA_CONTEXT_LOG            0x0010
+#define MX_LUA_CONTEXT_HEADER_FILTER  0x0020
+#define MX_LUA_CONTEXT_BODY_FILTER    0x0040
+#define MX_LUA_CONTEXT_TIMER          0x0080
+#define MX_LUA_CONTEXT_INIT_WORKER    0x0100
+#define MX_LUA_CONTEXT_EXIT_WORKER    0x2000
+
+/* the contexts whose entry thread may wait (yield to the runner) */
+#define MX_LUA_CONTEXT_YIELDABLE                                           \
+    (MX_LUA_CONTEXT_REWRITE|MX_LUA_CONTEXT_ACCESS|MX_LUA_CONTEXT_CONTENT)
+
+/*
+ * The Lua code of one *_by_lua* directive: inline code (a _block or a
+ * string) or a file. Unset when src is empty and path is NULL.
+ */
+typedef struct {
+    mx_str_t                  src;        /* the code, or the file path */
+    mx_http_complex_value_t  *path;       /* a file path with $variables */
+    const char               *chunkname;  /* "=rewrite_by_lua(nginx.conf:12)"
+                                             for inline code */
+    unsigned                  file:1;
+} mx_http_lua_hook_t;
+
+#define mx_http_lua_hook_isset(h)  ((h)->src.len != 0 || (h)->path != NULL)
 
 typedef struct {
     mx_str_t            package_path;    /* lua_package_path, or empty */
     mx_str_t            package_cpath;   /* lua_package_cpath, or empty */
+
+    lua_State          *vm;              /* made at postconfiguration, in
+                                            the master; workers inherit it */
+    mx_http_lua_hook_t  init;            /* init_by_lua* */
+    mx_http_lua_hook_t  init_worker;     /* init_worker_by_lua* */
+    mx_http_lua_hook_t  exit_worker;     /* exit_worker_by_lua* */
+
+    mx_flag_t           rewrite_no_postpone;
+    mx_flag_t           access_no_postpone;
+
+    mx_int_t            regex_cache_max_entries; /* for ngx.re (mx_lua_ffi
+                                                    _regex.c) */
+    mx_int_t            regex_match_limit;
+
+    /* a directive of the kind appears somewhere: install the hook */
+    unsigned            requires_rewrite:1;
+    unsigned            requires_access:1;
+    unsigned            requires_log:1;
+    unsigned            requires_header_filter:1;
+    unsigned            requires_body_filter:1;
 } mx_http_lua_main_conf_t;
+
+typedef struct {
+    mx_flag_t           code_cache;      /* lua_code_cache */
+    mx_flag_t           force_read_body; /* lua_need_request_body */
+
+    /* inherited from http{} and server{} but content */
+    mx_http_lua_hook_t  rewrite;
+    mx_http_lua_hook_t  access;
+    mx_http_lua_hook_t  content;
+    mx_http_lua_hook_t  header_filter;
+    mx_http_lua_hook_t  body_filter;
+    mx_http_lua_hook_t  log;
+} mx_http_lua_loc_conf_t;
 
 
 /* the Lua state of one request, r->ctx[mx_http_lua_module.ctx_index] */
@@ -32,9 +97,21 @@ typedef struct {
                                         lua_code_cache is off */
     lua_State          *co;          /* the entry thread while it lives */
     int                 co_ref;      /* its anchor in the registry */
+    int                 ctx_ref;     /* ngx.ctx, LUA_NOREF until used */
 
-    mx_uint_t           context;     /* MX_LUA_CONTEXT_* */
+    mx_uint_t           context;     /* MX_LUA_CONTEXT_* running now */
     mx_int_t            exit_code;   /* ngx.exit() argument */
+    mx_str_t            exec_uri;    /* ngx.exec(): pending redirect */
+    mx_str_t            exec_args;
+
+    ev_timer            resume;      /* resumes a woken entry thread on
+                                        the next turn of the loop */
+
+    /* body_filter_by_lua*: the chain of the current call (ngx.arg) */
+    mx_chain_t         *filter_in;
+    mx_chain_t         *filter_out;      /* ngx.arg[1] was assigned */
+    const mx_str_t     *set_args;        /* set_by_lua*: its arguments */
+    mx_uint_t           set_nargs;
 
     /* response body not yet given to the output filter */
     mx_chain_t         *out;
@@ -49,26 +126,58 @@ typedef struct {
     unsigned            header_only:1;   /* HEAD: the body is dropped */
     unsigned            eof:1;           /* last buffer sent */
     unsigned            buffering:1;     /* HTTP/1.0: Content-Length */
+    unsigned            entered_rewrite_phase:1;
+    unsigned            entered_access_phase:1;
     unsigned            entered_content_phase:1;
     unsigned            own_vm:1;        /* vm is ours to close */
+    unsigned            waiting:1;       /* the entry thread waits */
+    unsigned            woken:1;         /* mx_http_lua_wakeup() came */
+    unsigned            read_body_done:1;
+    unsigned            waiting_more_body:1;
+    unsigned            filter_eof:1;        /* ngx.arg[2] */
+    unsigned            filter_eof_set:1;    /* ngx.arg[2] was assigned */
+    unsigned            seen_last_in_filter:1;
+    unsigned            filter_finalized:1;  /* ngx.exit() in a header
+                                                filter replaced the
+                                                response */
+    unsigned            uri_jump:1;      /* ngx.req.set_uri(uri, true) in
+                                            rewrite_by_lua*: set it, set
+                                            r->uri_changed and yield
+                                            (base.yield_jump()); the runner
+                                            ends the thread and the core
+                                            finds the location again */
 } mx_http_lua_ctx_t;
-
-/* runs a content_by_lua* chunk for r */
-typedef int (*mx_http_lua_handler_pt)(mx_http_request_t *r,
-    mx_http_lua_ctx_t *ctx);
-
-typedef struct {
-    mx_flag_t           code_cache;      /* lua_code_cache */
-
-    /* content_by_lua* */
-    mx_http_lua_handler_pt    content_handler;  /* inline or file */
-    mx_str_t            content_src;     /* Lua code, or the file path */
-    mx_http_complex_value_t  *content_path;  /* file path with $vars */
-    mx_str_t            content_chunkname; /* "=content_by_lua(f:N)" */
-} mx_http_lua_loc_conf_t;
 
 /* the request's Lua context, creating it; NULL on memory failure */
 mx_http_lua_ctx_t *mx_http_lua_get_ctx(mx_http_request_t *r);
+
+/*
+ * The VM the request's Lua code runs in (the worker's, or the request's
+ * own with lua_code_cache off, made and set up with init_by_lua* on the
+ * first call). NULL on failure (logged).
+ */
+lua_State *mx_http_lua_get_vm(mx_http_request_t *r, mx_http_lua_ctx_t *ctx);
+
+/* "rewrite_by_lua*" for MX_LUA_CONTEXT_REWRITE...; static storage */
+const char *mx_http_lua_context_name(mx_uint_t context);
+
+/*
+ * "API disabled in the context of rewrite_by_lua*" for a context (or
+ * "API disabled in the current context" when unknown); static storage.
+ * FFI exports that refuse a context hand it to Lua as the error.
+ */
+const char *mx_http_lua_context_error(mx_uint_t context);
+
+/*
+ * MX_OK when the request's Lua code runs in one of the contexts; else
+ * MX_DECLINED with *err the message above. No Lua context: MX_DECLINED
+ * with "no request ctx found".
+ */
+int mx_http_lua_check_context(mx_http_request_t *r, mx_uint_t contexts,
+    const char **err);
+
+/* 1 when r's location runs Lua in a header or body filter */
+int mx_http_lua_has_lua_filters(mx_http_request_t *r);
 
 /* ------------------------------------- output (mx_lua_ffi_output.c) */
 
@@ -81,14 +190,21 @@ mx_http_lua_ctx_t *mx_http_lua_get_ctx(mx_http_request_t *r);
 int mx_http_lua_send_header_if_needed(mx_http_request_t *r,
     mx_http_lua_ctx_t *ctx);
 
-/* copies len bytes to the pending body; MX_OK or MX_ERROR */
+/*
+ * Copies len bytes to the pending body; MX_OK, MX_ERROR, or MX_AGAIN
+ * when enough is pending to pass it on but Lua filters must run for it:
+ * the caller must flush from a classic C function (see below), never
+ * from an FFI call.
+ */
 int mx_http_lua_output(mx_http_request_t *r, mx_http_lua_ctx_t *ctx,
     const u_char *data, size_t len);
 
 /*
  * Passes the pending body (and the header, first time) to the output
  * filter; last adds the response's last buffer. MX_OK, MX_ERROR or an
- * HTTP status from the filters.
+ * HTTP status from the filters. Header and body filters may run Lua
+ * (header_filter_by_lua*...): call it from C or from a lua_CFunction,
+ * never from inside an FFI call.
  */
 int mx_http_lua_flush(mx_http_request_t *r, mx_http_lua_ctx_t *ctx,
     int last);
@@ -100,12 +216,23 @@ int mx_http_lua_flush(mx_http_request_t *r, mx_http_lua_ctx_t *ctx,
  * finish at once (reading the body, later sockets, sleep) arranges to be
  * told when it can, and returns MX_AGAIN (ngx.AGAIN); its Lua wrapper
  * then calls base.yield_wait() (lua/resty/core/base.lua), which yields
- * the running coroutine back to the phase runner. The runner leaves the
- * request suspended (the phase handler returns MX_DONE). When the event
- * happens, the C side calls mx_http_lua_wakeup(r): the runner resumes the
- * waiting coroutine (never from inside the caller's stack: on the next
- * turn of the event loop), and the wrapper retries or collects the
- * result.
+ * the running coroutine back to the phase runner (through coroutines the
+ * handler made itself). The runner leaves the request suspended (the
+ * phase handler returns MX_DONE). When the event happens, the C side
+ * calls mx_http_lua_wakeup(r): the runner resumes the waiting coroutine
+ * (never from inside the caller's stack: on the next turn of the event
+ * loop), yield_wait() returns, and the wrapper retries or collects the
+ * result. An operation that completes within its FFI call returns MX_OK
+ * (no yield); a wakeup for a coroutine that does not wait is ignored, so
+ * a waker may call it unconditionally (mx_http_read_client_body() calls
+ * its post handler within the call when the body is already in).
+ *
+ * Only rewrite_by_lua*, access_by_lua* and content_by_lua* can wait;
+ * elsewhere yield_wait() raises "API disabled in the context of ...".
+ * A request that ends while its coroutine waits (the client went away,
+ * an error) frees the coroutine and cancels the resume: the waker must
+ * cancel its own watchers with a cleanup on r->pool, and may call
+ * mx_http_lua_wakeup() for a request whose coroutine is gone (ignored).
  */
 void mx_http_lua_wakeup(mx_http_request_t *r);
 

@@ -23,9 +23,23 @@
 
 lua_State  *mx_lua_vm;
 
+/*
+ * Entry threads that ended normally, kept for the next requests of the
+ * worker VM (as lua-nginx-module does): a new coroutine costs a state and
+ * a stack on the GC heap, and a registry slot.
+ */
+#define MX_LUA_THREAD_CACHE  64
+
+static struct {
+    lua_State   *co;
+    int          ref;
+}            mx_lua_thread_cache[MX_LUA_THREAD_CACHE];
+static int   mx_lua_thread_cached;
+
 /* registry keys: their addresses are unique light userdata */
 static char  mx_lua_code_cache_key;
 static char  mx_lua_coroutines_key;
+static char  mx_lua_traceback_key;
 
 
 /*
@@ -61,6 +75,7 @@ typedef struct {
 
 
 static int mx_lua_vm_init(lua_State *L);
+static int mx_lua_vm_traceback_handler(lua_State *L);
 static void mx_lua_vm_push_dir(lua_State *L, const char *dir);
 static void mx_lua_vm_set_path(lua_State *L, mx_cycle_t *cycle,
     const char *field, int ours, const mx_str_t *user);
@@ -104,9 +119,15 @@ mx_lua_vm_new(mx_cycle_t *cycle, const mx_str_t *path, const mx_str_t *cpath,
 void
 mx_lua_vm_free(lua_State *L)
 {
-    if (L != NULL) {
-        lua_close(L);
+    if (L == NULL) {
+        return;
     }
+
+    if (L == mx_lua_vm) {
+        mx_lua_thread_cached = 0;
+    }
+
+    lua_close(L);
 }
 
 
@@ -136,6 +157,19 @@ mx_lua_vm_init(lua_State *L)
     lua_pushlightuserdata(L, &mx_lua_coroutines_key);
     lua_createtable(L, 0, 32);
     lua_rawset(L, LUA_REGISTRYINDEX);
+
+    /* made once: pushing a C function allocates a closure */
+    lua_pushlightuserdata(L, &mx_lua_traceback_key);
+    lua_pushcfunction(L, mx_lua_vm_traceback_handler);
+    lua_rawset(L, LUA_REGISTRYINDEX);
+
+    /* the classic C functions of the API, for lua/ to pick up */
+    lua_getglobal(L, "package");
+    lua_getfield(L, -1, "loaded");
+    lua_createtable(L, 0, 4);
+    luaL_register(L, NULL, mx_lua_core_cfuncs);
+    lua_setfield(L, -2, "mx.c");
+    lua_pop(L, 2);
 
     /*
      * The "ngx" table, with what Lua cannot make (ngx.null, a NULL light
@@ -361,6 +395,12 @@ mx_lua_vm_new_thread(lua_State *L, int *ref)
     int         base;
     lua_State  *co;
 
+    if (L == mx_lua_vm && mx_lua_thread_cached) {
+        mx_lua_thread_cached--;
+        *ref = mx_lua_thread_cache[mx_lua_thread_cached].ref;
+        return mx_lua_thread_cache[mx_lua_thread_cached].co;
+    }
+
     base = lua_gettop(L);
 
     lua_pushlightuserdata(L, &mx_lua_coroutines_key);
@@ -377,6 +417,26 @@ mx_lua_vm_new_thread(lua_State *L, int *ref)
     }
 
     return co;
+}
+
+
+void
+mx_lua_vm_free_thread(lua_State *L, lua_State *co, int ref)
+{
+    if (co != NULL && L == mx_lua_vm && lua_status(co) == 0
+        && mx_lua_thread_cached < MX_LUA_THREAD_CACHE)
+    {
+        /* it ran to its end: clean, reusable */
+        lua_settop(co, 0);
+        lua_setexdata(co, NULL);
+
+        mx_lua_thread_cache[mx_lua_thread_cached].co = co;
+        mx_lua_thread_cache[mx_lua_thread_cached].ref = ref;
+        mx_lua_thread_cached++;
+        return;
+    }
+
+    mx_lua_vm_del_thread(L, ref);
 }
 
 
@@ -444,4 +504,40 @@ mx_lua_vm_traceback(lua_State *L, lua_State *co)
     }
 
     lua_concat(L, lua_gettop(L) - base);
+}
+
+
+/* lua-nginx-module's error handler: the message and debug.traceback() */
+static int
+mx_lua_vm_traceback_handler(lua_State *L)
+{
+    if (!lua_isstring(L, 1)) {
+        return 1;
+    }
+
+    lua_getglobal(L, "debug");
+    if (!lua_istable(L, -1)) {
+        lua_pop(L, 1);
+        return 1;
+    }
+
+    lua_getfield(L, -1, "traceback");
+    if (!lua_isfunction(L, -1)) {
+        lua_pop(L, 2);
+        return 1;
+    }
+
+    lua_pushvalue(L, 1);
+    lua_pushinteger(L, 2);
+    lua_call(L, 2, 1);
+
+    return 1;
+}
+
+
+void
+mx_lua_vm_push_traceback(lua_State *L)
+{
+    lua_pushlightuserdata(L, &mx_lua_traceback_key);
+    lua_rawget(L, LUA_REGISTRYINDEX);
 }

@@ -6,6 +6,7 @@
 #include "mx_cycle.h"
 
 #include <lua.h>
+#include <lauxlib.h>
 
 /*
  * The LuaJIT side of the runtime: creating a VM with the ngx API loaded,
@@ -56,9 +57,28 @@ lua_State *mx_lua_vm_new_thread(lua_State *L, int *ref);
 void mx_lua_vm_del_thread(lua_State *L, int ref);
 
 /*
+ * Done with a coroutine of mx_lua_vm_new_thread(): one that ran to its end
+ * is kept for reuse by the worker VM (a later mx_lua_vm_new_thread()
+ * returns it), others are released as mx_lua_vm_del_thread() does.
+ */
+void mx_lua_vm_free_thread(lua_State *L, lua_State *co, int ref);
+
+/*
  * Pushes onto L lua-nginx-module's traceback of co:
  * "stack traceback:\ncoroutine 0:\n\t[C]: in function 'error'\n\t..."
  */
 void mx_lua_vm_traceback(lua_State *L, lua_State *co);
+
+/* pushes the error handler mx_http_lua_pcall() uses: the message with
+ * "\nstack traceback:..." from debug.traceback() appended */
+void mx_lua_vm_push_traceback(lua_State *L);
+
+/*
+ * The API's classic C functions (those that may run Lua themselves, such
+ * as ngx.flush running Lua filters, which an FFI call must not); a new VM
+ * puts them in package.loaded["mx.c"] for lua/ to pick up. Defined by the
+ * http Lua module.
+ */
+extern const luaL_Reg  mx_lua_core_cfuncs[];
 
 #endif /* MX_LUA_VM_H */

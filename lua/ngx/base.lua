@@ -122,14 +122,26 @@ end
 ngx.req = {}
 ngx.worker = {}
 
+-- classic C functions: sending may run Lua filters, which an FFI call
+-- must not (core/lua/mx_lua_coroutine.c)
+do
+    local cfuncs = package.loaded["mx.c"]
+
+    ngx.flush = cfuncs.flush
+    ngx.eof = cfuncs.eof
+end
+
 
 -- the API; each module adds its functions to ngx
 require "resty.core.base"
+require "resty.core.coroutine"
 require "resty.core.phase"
 require "resty.core.log"
 require "resty.core.output"
 require "resty.core.exit"
 require "resty.core.misc"
+require "resty.core.ctx"
+require "resty.core.param"
 require "resty.core.response"
 require "resty.core.var"
 require "resty.core.request"

@@ -10,6 +10,7 @@ local exdata = require "thread.exdata"
 
 
 local ffi_new = ffi.new
+local C = ffi.C
 local pcall = pcall
 local error = error
 local select = select
@@ -103,11 +104,71 @@ _M.FFI_NO_REQ_CTX = -100
 
 -- the request is the entry thread's exdata, inherited by the coroutines
 -- it creates; reading it compiles to a load in JIT-ed code
-function _M.get_request()
+local function get_request()
     local r = exdata()
     if r ~= nil then
         return r
     end
+end
+_M.get_request = get_request
+
+
+-- The error for a request API called without a request: in
+-- init_worker_by_lua* and exit_worker_by_lua* it is lua-nginx-module's
+-- "API disabled in the context of ...", elsewhere (init_by_lua*) msg.
+local request_less_contexts = {
+    [0x0100] = "API disabled in the context of init_worker_by_lua*",
+    [0x2000] = "API disabled in the context of exit_worker_by_lua*",
+}
+
+function _M.no_request_error(msg)
+    return request_less_contexts[C.mx_ffi_get_phase(nil)] or msg
+end
+
+
+-- Yielding to the phase runner (core/lua/mx_lua_coroutine.c). The C side
+-- is told why first (a wait, ngx.exit, ngx.exec...); the yield carries
+-- this sentinel so that resty.core.coroutine passes it up through the
+-- coroutines the handler made itself, to the entry thread.
+local YIELD = {}
+local co_yield = coroutine._yield or coroutine.yield
+
+_M.YIELD = YIELD
+
+
+ffi.cdef[[
+    int mx_ffi_yield_wait(mx_http_request_t *r, const char **err);
+]]
+
+
+-- to the runner, for what the C side recorded (ngx.exit, ngx.exec...)
+function _M.yield_runner()
+    return co_yield(YIELD)
+end
+
+
+-- An FFI call returned ngx.AGAIN and will call mx_http_lua_wakeup(r) when
+-- it can go on: the running coroutine waits for it (other requests run
+-- meanwhile). Returns when woken; the caller retries or collects the
+-- result. Raises where Lua cannot wait (filters, log, set_by_lua*...).
+function _M.yield_wait(r)
+    if r == nil then
+        r = get_request()
+        if r == nil then
+            error("no request found", 2)
+        end
+    end
+
+    if not errmsg then
+        errmsg = ffi_new("const char *[1]")
+    end
+
+    local rc = C.mx_ffi_yield_wait(r, errmsg)
+    if rc ~= 0 then
+        error(ffi.string(errmsg[0]), 2)
+    end
+
+    return co_yield(YIELD)
 end
 
 

@@ -15,6 +15,7 @@ local rawset = rawset
 local tonumber = tonumber
 local setmetatable = setmetatable
 local get_request = base.get_request
+local no_request_error = base.no_request_error
 local new_tab = base.new_tab
 local FFI_BAD_CONTEXT = base.FFI_BAD_CONTEXT
 
@@ -65,6 +66,10 @@ ffi.cdef[[
 getters.status = function ()
     local r = get_request()
     if not r then
+        if no_request_error(nil) then
+            error("API disabled in the current context", 2)
+        end
+
         error("no request found")
     end
 
@@ -80,6 +85,10 @@ end
 setters.status = function (status)
     local r = get_request()
     if not r then
+        if no_request_error(nil) then
+            error("API disabled in the current context", 2)
+        end
+
         error("no request found")
     end
 
@@ -97,6 +106,10 @@ end
 getters.headers_sent = function ()
     local r = get_request()
     if not r then
+        if no_request_error(nil) then
+            error("API disabled in the current context", 2)
+        end
+
         error("no request found")
     end
 
@@ -112,6 +125,10 @@ end
 getters.is_subrequest = function ()
     local r = get_request()
     if not r then
+        if no_request_error(nil) then
+            error("API disabled in the current context", 2)
+        end
+
         error("no request found")
     end
 

@@ -21,8 +21,13 @@ local fmt = string.format
 local ffi_str = ffi.string
 local null = ngx.null
 local get_request = base.get_request
+local no_request_error = base.no_request_error
 local FFI_OK = base.FFI_OK
+local FFI_AGAIN = base.FFI_AGAIN
 local FFI_BAD_CONTEXT = base.FFI_BAD_CONTEXT
+
+-- passes on what Lua filters must see, from a classic C function
+local flush_pending = package.loaded["mx.c"].flush_pending
 
 
 ffi.cdef[[
@@ -96,23 +101,24 @@ end
 -- one checked piece, after the call's first (which did the checks)
 emit = function (r, v)
     local t = type(v)
+    local rc
 
     if t == "string" then
-        output(r, v, #v, MORE, errmsg)
+        rc = output(r, v, #v, MORE, errmsg)
 
     elseif t == "number" then
         v = tostring(v)
-        output(r, v, #v, MORE, errmsg)
+        rc = output(r, v, #v, MORE, errmsg)
 
     elseif t == "nil" then
-        output(r, "nil", 3, MORE, errmsg)
+        rc = output(r, "nil", 3, MORE, errmsg)
 
     elseif t == "boolean" then
         if v then
-            output(r, "true", 4, MORE, errmsg)
+            rc = output(r, "true", 4, MORE, errmsg)
 
         else
-            output(r, "false", 5, MORE, errmsg)
+            rc = output(r, "false", 5, MORE, errmsg)
         end
 
     elseif t == "table" then
@@ -120,7 +126,11 @@ emit = function (r, v)
 
     else
         -- ngx.null
-        output(r, "null", 4, MORE, errmsg)
+        rc = output(r, "null", 4, MORE, errmsg)
+    end
+
+    if rc == FFI_AGAIN then
+        flush_pending()
     end
 end
 
@@ -151,8 +161,14 @@ local function echo(r, fname, newline, ...)
     -- the first C call checks the state and prepares the header
     local rc = output(r, nil, 0, 0, errmsg)
     if rc ~= FFI_OK then
+        if rc == FFI_AGAIN then
+            -- HEAD with Lua filters: the header goes now
+            flush_pending()
+            return 1
+        end
+
         if rc == FFI_BAD_CONTEXT then
-            error("API disabled in the current context", 3)
+            error(ffi_str(errmsg[0]), 3)
         end
 
         return nil, ffi_str(errmsg[0])
@@ -163,7 +179,10 @@ local function echo(r, fname, newline, ...)
     end
 
     if newline then
-        output(r, "\n", 1, MORE, errmsg)
+        rc = output(r, "\n", 1, MORE, errmsg)
+        if rc == FFI_AGAIN then
+            flush_pending()
+        end
     end
 
     return 1
@@ -173,7 +192,7 @@ end
 function ngx.say(...)
     local r = get_request()
     if not r then
-        error("no request object found", 2)
+        error(no_request_error("no request object found"), 2)
     end
 
     -- the common case: one string
@@ -185,8 +204,13 @@ function ngx.say(...)
                 return 1
             end
 
+            if rc == FFI_AGAIN then
+                flush_pending()
+                return 1
+            end
+
             if rc == FFI_BAD_CONTEXT then
-                error("API disabled in the current context", 2)
+                error(ffi_str(errmsg[0]), 2)
             end
 
             return nil, ffi_str(errmsg[0])
@@ -202,7 +226,7 @@ end
 function ngx.print(...)
     local r = get_request()
     if not r then
-        error("no request object found", 2)
+        error(no_request_error("no request object found"), 2)
     end
 
     if select("#", ...) == 1 then
@@ -213,8 +237,13 @@ function ngx.print(...)
                 return 1
             end
 
+            if rc == FFI_AGAIN then
+                flush_pending()
+                return 1
+            end
+
             if rc == FFI_BAD_CONTEXT then
-                error("API disabled in the current context", 2)
+                error(ffi_str(errmsg[0]), 2)
             end
 
             return nil, ffi_str(errmsg[0])

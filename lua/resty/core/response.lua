@@ -1,5 +1,6 @@
 -- ngx.header: the response headers, case-insensitive, "_" read as "-";
--- a table value gives several headers, nil clears.
+-- a table value gives several headers, nil clears. ngx.resp.get_headers
+-- lists them all.
 
 
 local ffi = require "ffi"
@@ -10,8 +11,15 @@ local C = ffi.C
 local ngx = ngx
 local type = type
 local error = error
+local select = select
 local tostring = tostring
+local tonumber = tonumber
+local rawget = rawget
 local setmetatable = setmetatable
+local lower = string.lower
+local gsub = string.gsub
+local floor = math.floor
+local getinfo = debug.getinfo
 local ffi_str = ffi.string
 local new_tab = base.new_tab
 local get_request = base.get_request
@@ -34,6 +42,12 @@ ffi.cdef[[
     int mx_ffi_get_resp_header(mx_http_request_t *r,
         const unsigned char *key, size_t key_len, unsigned char *key_buf,
         mx_ffi_str_t *values, int max, const char **errmsg);
+
+    int mx_ffi_resp_get_headers_count(mx_http_request_t *r, int max,
+        int *truncated);
+
+    int mx_ffi_resp_get_headers(mx_http_request_t *r,
+        mx_ffi_table_elt_t *out, int count, int raw);
 ]]
 
 
@@ -174,6 +188,93 @@ ngx.header = setmetatable(new_tab(0, 0), {
     __newindex = set_resp_header,
     __index = get_resp_header,
 })
+
+
+-- ngx.resp.get_headers(max?, raw?): a C function in lua-nginx-module,
+-- with its argument checks; max nil: 100, 0 or less: all
+do
+    local MAX_HEADERS = 100
+    local truncated = ffi.new("int[1]")
+    local elt_arr_type = ffi.typeof("mx_ffi_table_elt_t[?]")
+    local elts_size = 32
+    local elts = ffi.new(elt_arr_type, elts_size)
+
+    local headers_mt = {
+        __index = function (tb, key)
+            return rawget(tb, (gsub(lower(key), "_", "-")))
+        end
+    }
+
+    ngx.resp = ngx.resp or new_tab(0, 4)
+
+    function ngx.resp.get_headers(...)
+        local max_headers, raw = ...
+
+        if select("#", ...) == 0 or max_headers == nil then
+            max_headers = MAX_HEADERS
+
+        else
+            local n = tonumber(max_headers)
+            if n == nil then
+                -- luaL_checkinteger()'s, named as the caller named us
+                local ar = getinfo(1, "n")
+                error("bad argument #1 to '" .. (ar and ar.name or "?")
+                      .. "' (number expected, got " .. type(max_headers)
+                      .. ")", 2)
+            end
+
+            max_headers = n >= 0 and floor(n) or 0
+        end
+
+        local r = get_request()
+        if not r then
+            error("no request object found", 2)
+        end
+
+        local n = C.mx_ffi_resp_get_headers_count(r, max_headers, truncated)
+        if n == FFI_BAD_CONTEXT then
+            error("API disabled in the current context", 2)
+        end
+
+        if n > elts_size then
+            elts_size = n
+            elts = ffi.new(elt_arr_type, n)
+        end
+
+        n = C.mx_ffi_resp_get_headers(r, elts, n, raw and 1 or 0)
+        if n < 0 then
+            error("no memory", 2)
+        end
+
+        local headers = new_tab(0, n)
+        for i = 0, n - 1 do
+            local h = elts[i]
+            local key = ffi_str(h.key.data, h.key.len)
+            local value = ffi_str(h.value.data, h.value.len)
+
+            local existing = headers[key]
+            if existing == nil then
+                headers[key] = value
+
+            elseif type(existing) == "table" then
+                existing[#existing + 1] = value
+
+            else
+                headers[key] = {existing, value}
+            end
+        end
+
+        if not raw then
+            setmetatable(headers, headers_mt)
+        end
+
+        if truncated[0] ~= 0 then
+            return headers, "truncated"
+        end
+
+        return headers
+    end
+end
 
 
 return _M

@@ -1,4 +1,6 @@
--- ngx.var.NAME reads nginx variables ($uri, $arg_foo, $http_host, $1...)
+-- ngx.var.NAME reads and writes nginx variables ($uri, $arg_foo,
+-- $http_host, those made by "set"...); ngx.var[N] reads the regex
+-- capture $N.
 
 
 local ffi = require "ffi"
@@ -17,11 +19,13 @@ local get_request = base.get_request
 local get_string_buf = base.get_string_buf
 local get_size_ptr = base.get_size_ptr
 local new_tab = base.new_tab
+local FFI_OK = base.FFI_OK
+local FFI_DECLINED = base.FFI_DECLINED
 
 
 ffi.cdef[[
     int mx_ffi_var_get(mx_http_request_t *r, const unsigned char *name,
-        size_t len, unsigned char *lowcase_buf,
+        size_t len, unsigned char *lowcase_buf, int capture_id,
         const unsigned char **value, size_t *value_len, const char **err);
 
     int mx_ffi_var_set(mx_http_request_t *r, const unsigned char *name,
@@ -41,20 +45,28 @@ local function var_get(self, name)
         error("no request found")
     end
 
-    if type(name) ~= "string" then
-        name = tostring(name)
+    local value_len = get_size_ptr()
+    local rc
+
+    if type(name) == "number" then
+        rc = C.mx_ffi_var_get(r, nil, 0, nil, name, value_ptr, value_len,
+                              errmsg)
+
+    else
+        if type(name) ~= "string" then
+            error("bad variable name", 2)
+        end
+
+        local len = #name
+        rc = C.mx_ffi_var_get(r, name, len, get_string_buf(len), 0,
+                              value_ptr, value_len, errmsg)
     end
 
-    local len = #name
-    local value_len = get_size_ptr()
-    local rc = C.mx_ffi_var_get(r, name, len, get_string_buf(len),
-                                value_ptr, value_len, errmsg)
-
-    if rc == 0 then
+    if rc == FFI_OK then
         return ffi_str(value_ptr[0], value_len[0])
     end
 
-    if rc == -5 then
+    if rc == FFI_DECLINED then
         return nil
     end
 
@@ -69,23 +81,29 @@ local function var_set(self, name, value)
     end
 
     if type(name) ~= "string" then
-        name = tostring(name)
+        error("bad variable name", 2)
     end
 
-    if value ~= nil and type(value) ~= "string" then
-        value = tostring(value)
+    local value_len = 0
+    if value ~= nil then
+        if type(value) ~= "string" then
+            value = tostring(value)
+        end
+
+        value_len = #value
     end
 
     local len = #name
     local errlen = get_size_ptr()
     errlen[0] = ERR_BUF_SIZE
 
-    -- the name and the error share no buffer
-    local err = get_string_buf(ERR_BUF_SIZE + len)
-    local rc = C.mx_ffi_var_set(r, name, len, err + ERR_BUF_SIZE, value,
-                                value and #value or 0, err, errlen)
+    -- the lowercased name, then the error message
+    local buf = get_string_buf(len + ERR_BUF_SIZE)
+    local err = buf + len
+    local rc = C.mx_ffi_var_set(r, name, len, buf, value, value_len, err,
+                                errlen)
 
-    if rc == 0 then
+    if rc == FFI_OK then
         return
     end
 

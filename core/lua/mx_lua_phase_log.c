@@ -1,0 +1,46 @@
+#include "mx_lua_internal.h"
+
+/*
+ * log_by_lua*: a log phase handler, run before the access log so that the
+ * variables it sets are logged. The response is out; Lua may read the
+ * request, ngx.ctx and variables, and log.
+ */
+
+
+int
+mx_http_lua_log_handler(mx_http_request_t *r)
+{
+    lua_State               *L;
+    const char              *action;
+    mx_http_lua_ctx_t       *ctx;
+    mx_http_lua_loc_conf_t  *llcf;
+
+    llcf = mx_http_get_module_loc_conf(r, mx_http_lua_module);
+
+    if (!mx_http_lua_hook_isset(&llcf->log)) {
+        return MX_DECLINED;
+    }
+
+    ctx = mx_http_lua_get_ctx(r);
+    if (ctx == NULL) {
+        return MX_ERROR;
+    }
+
+    L = mx_http_lua_get_vm(r, ctx);
+    if (L == NULL) {
+        return MX_ERROR;
+    }
+
+    /* nginx's error lines end with "while logging request" here */
+    action = r->connection->log.action;
+    r->connection->log.action = "logging request";
+
+    if (mx_http_lua_hook_push(r, L, &llcf->log) == MX_OK) {
+        (void) mx_http_lua_call_hook(r, ctx, L, MX_LUA_CONTEXT_LOG, 0, 0,
+                                     "log_by_lua*");
+    }
+
+    r->connection->log.action = action;
+
+    return MX_OK;
+}
