@@ -15,6 +15,7 @@ extern mx_module_t  mx_http_rewrite_module;
 extern mx_module_t  mx_http_log_module;
 extern mx_module_t  mx_http_static_module;
 extern mx_module_t  mx_http_lua_module;
+extern mx_module_t  mx_http_lua_shdict_module;
 
 mx_module_t  *mx_modules[] = {
     &mx_core_module,
@@ -27,6 +28,7 @@ mx_module_t  *mx_modules[] = {
     &mx_http_log_module,
     &mx_http_static_module,
     &mx_http_lua_module,
+    &mx_http_lua_shdict_module,
     NULL
 };
 

@@ -1,4 +1,5 @@
 #include "mx_proc.h"
+#include "mx_shm.h"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -151,6 +152,11 @@ mx_init_cycle(mx_cycle_t *old, mx_cycle_t *proto)
 
     mx_pool_destroy(conf.temp_pool);
     conf.temp_pool = NULL;
+
+    /* zones declared anywhere in the config, mapped before init_module */
+    if (mx_shm_cycle_init(cycle) != MX_OK) {
+        goto failed;
+    }
 
     if (cycle->test_config) {
         return cycle;

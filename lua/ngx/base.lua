@@ -151,6 +151,7 @@ require "resty.core.hash"
 require "resty.core.uri"
 require "resty.core.base64"
 require "resty.core.regex"
+require "resty.core.shdict"
 
 
 return ngx
