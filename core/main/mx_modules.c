@@ -14,6 +14,8 @@ extern mx_module_t  mx_http_core_module;
 extern mx_module_t  mx_http_rewrite_module;
 extern mx_module_t  mx_http_log_module;
 extern mx_module_t  mx_http_static_module;
+extern mx_module_t  mx_http_upstream_module;
+extern mx_module_t  mx_http_proxy_module;
 extern mx_module_t  mx_http_lua_module;
 extern mx_module_t  mx_http_lua_shdict_module;
 
@@ -27,6 +29,8 @@ mx_module_t  *mx_modules[] = {
     &mx_http_rewrite_module,
     &mx_http_log_module,
     &mx_http_static_module,
+    &mx_http_upstream_module,
+    &mx_http_proxy_module,
     &mx_http_lua_module,
     &mx_http_lua_shdict_module,
     NULL

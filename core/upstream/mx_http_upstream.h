@@ -1,0 +1,184 @@
+#ifndef MX_HTTP_UPSTREAM_H
+#define MX_HTTP_UPSTREAM_H
+
+#include "mx_http.h"
+#include "mx_upstream.h"
+
+#include <http_parser.h>
+
+/*
+ * Running a request against an upstream group over HTTP/1.x: peer choice
+ * and connect with timeouts, sending the request (memory and a body in a
+ * temporary file), parsing the response with http-parser, retries by
+ * proxy_next_upstream, and streaming the body to the client through fixed
+ * buffers with backpressure (reading stops while the client is slow).
+ * The proxy module (mx_http_proxy_*.c) builds the request and copies the
+ * response header; the keepalive pool and the balancer are in
+ * mx_upstream*.c.
+ */
+
+/* proxy_next_upstream conditions (nginx's names) */
+#define MX_UPSTREAM_FT_ERROR           0x00000002
+#define MX_UPSTREAM_FT_TIMEOUT         0x00000004
+#define MX_UPSTREAM_FT_INVALID_HEADER  0x00000008
+#define MX_UPSTREAM_FT_HTTP_500        0x00000010
+#define MX_UPSTREAM_FT_HTTP_502        0x00000020
+#define MX_UPSTREAM_FT_HTTP_503        0x00000040
+#define MX_UPSTREAM_FT_HTTP_504        0x00000080
+#define MX_UPSTREAM_FT_HTTP_403        0x00000100
+#define MX_UPSTREAM_FT_HTTP_404        0x00000200
+#define MX_UPSTREAM_FT_HTTP_429        0x00000400
+#define MX_UPSTREAM_FT_NON_IDEMPOTENT  0x00004000
+#define MX_UPSTREAM_FT_NOLIVE          0x40000000
+#define MX_UPSTREAM_FT_OFF             0x80000000
+
+typedef struct {
+    mx_upstream_srv_conf_t   *upstream;
+
+    mx_msec_t                 connect_timeout;
+    mx_msec_t                 send_timeout;
+    mx_msec_t                 read_timeout;
+    mx_msec_t                 next_upstream_timeout;
+
+    size_t                    buffer_size;       /* proxy_buffer_size */
+    mx_uint_t                 bufs_num;          /* proxy_buffers */
+    size_t                    bufs_size;
+
+    mx_flag_t                 buffering;
+    mx_flag_t                 request_buffering;
+    mx_flag_t                 pass_request_headers;
+    mx_flag_t                 pass_request_body;
+    mx_flag_t                 intercept_errors;
+
+    mx_uint_t                 next_upstream;     /* MX_UPSTREAM_FT_* */
+    mx_uint_t                 next_upstream_tries;
+} mx_http_upstream_conf_t;
+
+/* one try, for $upstream_addr, $upstream_status and the timings */
+typedef struct {
+    mx_str_t                 *peer;
+    mx_uint_t                 status;            /* 0: none ("-") */
+    mx_msec_t                 start;
+    mx_msec_t                 connect_time;      /* -1: not reached */
+    mx_msec_t                 header_time;
+    mx_msec_t                 response_time;
+    off_t                     response_length;
+    off_t                     bytes_received;
+} mx_http_upstream_state_t;
+
+typedef struct mx_http_upstream_s  mx_http_upstream_t;
+
+/* a piece of the request to send: memory, or a file region */
+typedef struct {
+    u_char                   *data;
+    size_t                    len;
+    int                       fd;                /* -1: memory */
+    off_t                     offset;
+} mx_http_upstream_out_t;
+
+struct mx_http_upstream_s {
+    mx_http_request_t        *r;
+    mx_http_upstream_conf_t  *conf;
+
+    /* set by the module */
+    int                     (*create_request)(mx_http_request_t *r);
+    int                     (*process_header)(mx_http_request_t *r);
+    mx_str_t                  schema;            /* "http://" */
+    mx_str_t                  uri;               /* as sent, for the log */
+    mx_str_t                  request_head;      /* request line, headers */
+
+    mx_upstream_rr_peer_data_t  rrp;
+    mx_connection_t          *peer_c;
+    mx_log_t                  log;               /* with "upstream: ..." */
+    mx_log_handler_pt         client_handler;
+    void                     *client_data;
+
+    /* the request being sent */
+    mx_http_upstream_out_t   *out;
+    mx_uint_t                 nout;
+    mx_uint_t                 out_idx;
+    size_t                    out_off;
+
+    /* the response header */
+    http_parser               parser;
+    u_char                   *hbuf;
+    size_t                    hsize;
+    size_t                    hlast;
+    size_t                    hparsed;
+    mx_array_t                headers_in;        /* mx_table_elt_t */
+    mx_table_elt_t           *cur;
+    mx_uint_t                 status_n;
+    mx_str_t                  status_line;       /* "200 OK" */
+    u_char                   *reason;
+    size_t                    reason_len;
+    off_t                     content_length_n;
+
+    /* the response body */
+    u_char                   *bbuf;
+    size_t                    bsize;
+    size_t                    out_last;          /* decoded bytes to send */
+    size_t                    raw_pos;           /* unparsed input */
+    size_t                    raw_last;
+    mx_buf_t                  obuf;
+    mx_chain_t                ochain;
+
+    /* after a 101: a byte tunnel (mx_http_upstream_tunnel.c) */
+    mx_connection_t          *client_c;
+    void                     *client_c_data;     /* the protocol's */
+    u_char                   *tbuf;              /* client to upstream */
+    size_t                    tsize;
+    size_t                    tpos;
+    size_t                    tlast;
+    size_t                    dpos;              /* upstream to client */
+    size_t                    dlast;             /*   in bbuf */
+
+    mx_array_t                states;            /* of every try */
+    mx_http_upstream_state_t *state;
+    mx_msec_t                 peer_start_time;
+
+    unsigned                  connecting:1;
+    unsigned                  request_sent:1;
+    unsigned                  request_done:1;
+    unsigned                  cached:1;
+    unsigned                  header_done:1;     /* headers complete */
+    unsigned                  status_seen:1;
+    unsigned                  last_was_value:1;
+    unsigned                  message_done:1;
+    unsigned                  http09:1;
+    unsigned                  out_pending:1;     /* client is slow */
+    unsigned                  connection_close:1;
+    unsigned                  finished:1;
+    unsigned                  body_error:1;
+    unsigned                  upgraded:1;
+    unsigned                  client_eof;        /* addressed: no bits */
+    unsigned                  peer_eof;
+};
+
+/*
+ * A new upstream state for r (in r->pool, with a cleanup that closes the
+ * peer connection when r ends early); NULL on failure.
+ */
+mx_http_upstream_t *mx_http_upstream_create(mx_http_request_t *r);
+
+/* the upstream state of r, also after an internal redirect, or NULL */
+mx_http_upstream_t *mx_http_upstream_get(mx_http_request_t *r);
+
+/*
+ * Reads the request body when it is to be passed (and drops it
+ * otherwise), then builds the request and starts the first try. Returns
+ * MX_DONE (the request is finalized later) or an HTTP status.
+ */
+int mx_http_upstream_init(mx_http_request_t *r);
+
+/*
+ * After a "101 Switching Protocols" answering a client's Upgrade: writes
+ * the 101 header to the client and relays bytes both ways until either
+ * side closes (proxy_read_timeout is the idle timeout upstream side).
+ * Takes the client connection over from the protocol for that time.
+ */
+void mx_http_upstream_tunnel_start(mx_http_upstream_t *u);
+
+/* internal to the upstream files: ends the upstream part, finalizes r */
+void mx_http_upstream_finalize_request(mx_http_upstream_t *u, int rc);
+
+#endif /* MX_HTTP_UPSTREAM_H */
