@@ -94,5 +94,12 @@ test-san: deps
 	@if [ -n "$$(ls -A $(SAN_LOGS))" ]; then \
 	    cat $(SAN_LOGS)/*; echo "sanitizer reports found"; exit 1; fi
 
+# moxy side by side with nginx + lua-nginx-module (a few minutes; never part
+# of make test); BENCH_QUICK=1 for a short smoke run
+bench:
+	@sh scripts/deps.sh bench
+	@$(MAKE) --no-print-directory all
+	perl scripts/bench/run
+
 clean:
 	rm -rf build build-san t/servroot*
