@@ -15,6 +15,7 @@
  */
 
 #define MX_H1_POSTPONE   1460    /* nginx's postpone_output */
+#define MX_H1_SMALL_FILE 32768   /* read into memory, sent with the header */
 #define MX_H1_MAX_IOV    64
 
 typedef enum {
@@ -1756,6 +1757,42 @@ mx_h1_send_header(mx_http_request_t *r)
 }
 
 
+/*
+ * A small file is read into memory (from the page cache, as nginx does
+ * with sendfile off) so that it leaves in one writev with the header
+ * instead of a second send. On any failure the buffer stays a file one.
+ */
+static void
+mx_h1_file_to_memory(mx_http_request_t *r, mx_buf_t *b)
+{
+    size_t    len;
+    ssize_t   n;
+    u_char   *p;
+
+    len = (size_t) (b->file_last - b->file_pos);
+    if (len == 0) {
+        return;
+    }
+
+    p = mx_pnalloc(r->pool, len);
+    if (p == NULL) {
+        return;
+    }
+
+    n = pread(b->fd, p, len, b->file_pos);
+    if (n != (ssize_t) len) {
+        return;
+    }
+
+    b->start = p;
+    b->pos = p;
+    b->last = p + len;
+    b->end = b->last;
+    b->file_pos = b->file_last;
+    b->in_file = 0;
+}
+
+
 static int
 mx_h1_send_chain(mx_http_request_t *r, mx_chain_t *in)
 {
@@ -1773,6 +1810,12 @@ mx_h1_send_chain(mx_http_request_t *r, mx_chain_t *in)
     }
 
     for (cl = in; cl; cl = cl->next) {
+        if (cl->buf->in_file
+            && cl->buf->file_last - cl->buf->file_pos <= MX_H1_SMALL_FILE)
+        {
+            mx_h1_file_to_memory(r, cl->buf);
+        }
+
         size += mx_buf_size(cl->buf);
         if (cl->buf->last_buf) {
             last = 1;
