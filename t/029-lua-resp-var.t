@@ -93,8 +93,7 @@ ok
 
 
 
-=== TEST 4: ngx.var.x = nil makes a "set" variable not found (needs unset variables)
---- skip_eval: 3: $NginxBinary !~ m{/nginx$}
+=== TEST 4: ngx.var.x = nil makes a "set" variable not found
 --- config
     location /t {
         set $foo "init";

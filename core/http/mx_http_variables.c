@@ -277,11 +277,8 @@ mx_http_variable_set_value(mx_http_request_t *r, mx_http_variable_t *var,
         return MX_ERROR;
     }
 
+    /* a NULL value (ngx.var.x = nil) makes the variable "not found" */
     val = *value;
-    if (val.data == NULL) {
-        val.data = (u_char *) "";
-    }
-
     ctx->values[var->index] = val;
     return MX_OK;
 }
