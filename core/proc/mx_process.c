@@ -275,7 +275,8 @@ mx_worker_loop(mx_cycle_t *cycle, int single)
             break;
         }
 
-        if (mx_sig_quit && !mx_exiting) {
+        /* mx_quit: a module asks to stop (the Lua VM ran out of memory) */
+        if ((mx_sig_quit || mx_quit) && !mx_exiting) {
             mx_exiting = 1;
             if (!single) {
                 mx_log_error(MX_LOG_NOTICE, cycle->log, 0,
