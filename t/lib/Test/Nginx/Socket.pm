@@ -2,7 +2,7 @@ package Test::Nginx::Socket;
 
 # moxy's Test::Nginx::Socket: runs test files in the Test::Nginx::Socket
 # block format (openresty/test-nginx) unchanged, against moxy or any nginx.
-# Our own code, written from /work/shared/TEST_NGINX_CONTRACT.md and from the
+# Our own code, written from the Test::Nginx contract notes and from the
 # behaviour of the real module.  The server side (nginx.conf, start/stop,
 # logs, mock tcp/udp servers) is in Test::Nginx::Util.
 #

@@ -2,7 +2,7 @@ package Test::Nginx::Util;
 
 # moxy's own implementation of the Test::Nginx server manager (the half of
 # Test::Nginx that writes nginx.conf, starts and stops the server and reads
-# its logs).  Written from /work/shared/TEST_NGINX_CONTRACT.md and from the
+# its logs).  Written from the Test::Nginx contract notes and from the
 # observed behaviour of openresty/test-nginx; the client side and the checks
 # live in Test::Nginx::Socket.  See the comment at the top of Socket.pm for
 # how tests are counted and what differs from the real Test::Nginx.
