@@ -331,6 +331,7 @@ mx_http_block(mx_conf_t *cf, mx_command_t *cmd, void *conf)
 
     pcf = *cf;
     cf->ctx = ctx;
+    cf->module_type = MX_HTTP_MODULE;
 
     for (m = 0; mx_modules[m]; m++) {
         if (mx_modules[m]->type != MX_HTTP_MODULE) {

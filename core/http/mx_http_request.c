@@ -573,6 +573,9 @@ mx_http_log_request(mx_http_request_t *r)
     r->logged = 1;
     cmcf = r->main_conf[mx_http_core_module.ctx_index];
 
+    /* log lines written while logging say so, as nginx's */
+    r->connection->log.action = "logging request";
+
     h = cmcf->phases[MX_HTTP_LOG_PHASE].handlers.elts;
     for (i = 0; i < cmcf->phases[MX_HTTP_LOG_PHASE].handlers.nelts; i++) {
         (void) h[i](r);
