@@ -273,17 +273,7 @@ mx_accept_cb(struct ev_loop *loop, ev_io *w, int revents)
         c->number = ++mx_connection_number;
         c->log.connection = c->number;
 
-        ev_io_init(&c->rev, mx_conn_read_cb, fd, EV_READ);
-        ev_io_init(&c->wev, mx_conn_write_cb, fd, EV_WRITE);
-        ev_init(&c->read_timer, mx_conn_rtimer_cb);
-        ev_init(&c->write_timer, mx_conn_wtimer_cb);
-        c->rev.data = c;
-        c->wev.data = c;
-        c->read_timer.data = c;
-        c->write_timer.data = c;
-
-        mx_connection_count++;
-        mx_active_link(c);
+        mx_conn_init(c, fd);
 
         ls->handler(c);
     }
@@ -349,6 +339,25 @@ mx_conn_wtimer_cb(struct ev_loop *loop, ev_timer *w, int revents)
     if (c->write_handler) {
         c->write_handler(c);
     }
+}
+
+
+void
+mx_conn_init(mx_connection_t *c, int fd)
+{
+    c->fd = fd;
+
+    ev_io_init(&c->rev, mx_conn_read_cb, fd, EV_READ);
+    ev_io_init(&c->wev, mx_conn_write_cb, fd, EV_WRITE);
+    ev_init(&c->read_timer, mx_conn_rtimer_cb);
+    ev_init(&c->write_timer, mx_conn_wtimer_cb);
+    c->rev.data = c;
+    c->wev.data = c;
+    c->read_timer.data = c;
+    c->write_timer.data = c;
+
+    mx_connection_count++;
+    mx_active_link(c);
 }
 
 

@@ -112,6 +112,13 @@ ssize_t mx_conn_recv(mx_connection_t *c, u_char *buf, size_t size);
 ssize_t mx_conn_send(mx_connection_t *c, const u_char *buf, size_t size);
 ssize_t mx_conn_writev(mx_connection_t *c, struct iovec *iov, int n);
 
+/*
+ * Sets up a connection's watchers and timers for fd (accepted or
+ * outgoing) and counts it among the active connections; c is zeroed,
+ * with its pool and log set. mx_conn_close() undoes it.
+ */
+void mx_conn_init(mx_connection_t *c, int fd);
+
 /* start/stop watching for readiness; the handlers are called then */
 void mx_conn_want_read(mx_connection_t *c, int on);
 void mx_conn_want_write(mx_connection_t *c, int on);

@@ -7,18 +7,9 @@
 #include <sys/uio.h>
 
 /*
- * Outgoing connections. mx_event.c keeps the list of active connections
- * (used by graceful shutdown) behind static functions; an outgoing
- * connection is put on that list by linking it right after a connection
- * already on it (the client connection that needs the peer), which keeps
- * mx_conn_close()'s unlinking correct without touching the list head.
- * TODO(lead): replace by an mx_event.c export such as mx_conn_link(c).
+ * Outgoing connections: set up by mx_conn_init() like accepted ones, so
+ * the same watchers, timers and graceful-shutdown accounting apply.
  */
-
-static void mx_out_read_cb(struct ev_loop *loop, ev_io *w, int revents);
-static void mx_out_write_cb(struct ev_loop *loop, ev_io *w, int revents);
-static void mx_out_rtimer_cb(struct ev_loop *loop, ev_timer *w, int rev);
-static void mx_out_wtimer_cb(struct ev_loop *loop, ev_timer *w, int rev);
 
 
 mx_connection_t *
@@ -54,28 +45,10 @@ mx_conn_create_outgoing(int fd, mx_log_t *log, mx_connection_t *anchor)
         return NULL;
     }
 
-    c->fd = fd;
     c->log = *log;
     c->number = log->connection;
 
-    ev_io_init(&c->rev, mx_out_read_cb, fd, EV_READ);
-    ev_io_init(&c->wev, mx_out_write_cb, fd, EV_WRITE);
-    ev_init(&c->read_timer, mx_out_rtimer_cb);
-    ev_init(&c->write_timer, mx_out_wtimer_cb);
-    c->rev.data = c;
-    c->wev.data = c;
-    c->read_timer.data = c;
-    c->write_timer.data = c;
-
-    /* join the active list after the anchor */
-    c->prev_active = anchor;
-    c->next_active = anchor->next_active;
-    if (anchor->next_active) {
-        anchor->next_active->prev_active = c;
-    }
-    anchor->next_active = c;
-
-    mx_connection_count++;
+    mx_conn_init(c, fd);
 
     return c;
 }
@@ -305,64 +278,3 @@ mx_sockaddr_text(const struct sockaddr *sa, u_char *buf, size_t size)
 
 
 /* ------------------------------------------------------ watchers */
-
-static void
-mx_out_read_cb(struct ev_loop *loop, ev_io *w, int revents)
-{
-    mx_connection_t  *c = w->data;
-
-    mx_unused(loop);
-    mx_unused(revents);
-
-    mx_time_update();
-    if (c->read_handler) {
-        c->read_handler(c);
-    }
-}
-
-
-static void
-mx_out_write_cb(struct ev_loop *loop, ev_io *w, int revents)
-{
-    mx_connection_t  *c = w->data;
-
-    mx_unused(loop);
-    mx_unused(revents);
-
-    mx_time_update();
-    if (c->write_handler) {
-        c->write_handler(c);
-    }
-}
-
-
-static void
-mx_out_rtimer_cb(struct ev_loop *loop, ev_timer *w, int revents)
-{
-    mx_connection_t  *c = w->data;
-
-    mx_unused(loop);
-    mx_unused(revents);
-
-    mx_time_update();
-    c->read_timedout = 1;
-    if (c->read_handler) {
-        c->read_handler(c);
-    }
-}
-
-
-static void
-mx_out_wtimer_cb(struct ev_loop *loop, ev_timer *w, int revents)
-{
-    mx_connection_t  *c = w->data;
-
-    mx_unused(loop);
-    mx_unused(revents);
-
-    mx_time_update();
-    c->write_timedout = 1;
-    if (c->write_handler) {
-        c->write_handler(c);
-    }
-}

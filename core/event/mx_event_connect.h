@@ -16,8 +16,8 @@
  * watchers and timers call c->read_handler / c->write_handler like those
  * of accepted connections, c->log is a copy of *log, c->pool is a small
  * pool of its own. The connection joins the process's active list (so a
- * graceful shutdown sees it, and closes it when c->idle) next to anchor,
- * a connection already on that list (see the .c file for why).
+ * graceful shutdown sees it, and closes it when c->idle); anchor is the
+ * client connection it serves, which must still be open.
  * NULL on allocation failure or when worker_connections are exhausted
  * (logged); fd is closed then.
  */
