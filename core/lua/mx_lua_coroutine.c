@@ -115,6 +115,15 @@ mx_http_lua_run_thread(mx_http_request_t *r, mx_http_lua_ctx_t *ctx,
 void
 mx_http_lua_del_entry(mx_http_lua_ctx_t *ctx)
 {
+    mx_http_lua_co_cleanup_pt  h;
+
+    if (ctx->entry.cleanup) {
+        /* abandoned while it waits: the waiter lets go */
+        h = ctx->entry.cleanup;
+        ctx->entry.cleanup = NULL;
+        h(ctx->entry.cleanup_data);
+    }
+
     if (ctx->co) {
         lua_setexdata(ctx->co, NULL);
     }
@@ -295,6 +304,39 @@ mx_http_lua_wakeup(mx_http_request_t *r)
     }
 
     mx_http_lua_post_resume(ctx);
+}
+
+
+mx_http_lua_co_t *
+mx_http_lua_current_co(mx_http_request_t *r)
+{
+    mx_http_lua_ctx_t  *ctx;
+
+    ctx = mx_http_get_module_ctx(r, mx_http_lua_module);
+    if (ctx == NULL || ctx->co == NULL) {
+        return NULL;
+    }
+
+    ctx->entry.co = ctx->co;
+
+    return &ctx->entry;
+}
+
+
+void
+mx_http_lua_co_set_cleanup(mx_http_lua_co_t *co,
+    mx_http_lua_co_cleanup_pt handler, void *data)
+{
+    co->cleanup = handler;
+    co->cleanup_data = data;
+}
+
+
+void
+mx_http_lua_wakeup_co(mx_http_request_t *r, mx_http_lua_co_t *co)
+{
+    co->cleanup = NULL;
+    mx_http_lua_wakeup(r);
 }
 
 

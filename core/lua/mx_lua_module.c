@@ -179,6 +179,8 @@ mx_http_lua_create_main_conf(mx_conf_t *cf)
     lmcf->access_no_postpone = MX_CONF_UNSET;
     lmcf->regex_cache_max_entries = MX_CONF_UNSET;
     lmcf->regex_match_limit = MX_CONF_UNSET;
+    lmcf->max_pending_timers = MX_CONF_UNSET;
+    lmcf->max_running_timers = MX_CONF_UNSET;
 
     return lmcf;
 }
@@ -195,6 +197,8 @@ mx_http_lua_init_main_conf(mx_conf_t *cf, void *conf)
     mx_conf_init_value(lmcf->access_no_postpone, 0);
     mx_conf_init_value(lmcf->regex_cache_max_entries, 1024);
     mx_conf_init_value(lmcf->regex_match_limit, 0);
+    mx_conf_init_value(lmcf->max_pending_timers, 1024);
+    mx_conf_init_value(lmcf->max_running_timers, 256);
 
     return MX_CONF_OK;
 }
@@ -213,6 +217,16 @@ mx_http_lua_create_loc_conf(mx_conf_t *cf)
 
     conf->code_cache = MX_CONF_UNSET;
     conf->force_read_body = MX_CONF_UNSET;
+    conf->socket_connect_timeout = MX_CONF_UNSET_MSEC;
+    conf->socket_send_timeout = MX_CONF_UNSET_MSEC;
+    conf->socket_read_timeout = MX_CONF_UNSET_MSEC;
+    conf->socket_keepalive_timeout = MX_CONF_UNSET_MSEC;
+    conf->socket_pool_size = MX_CONF_UNSET;
+    conf->socket_buffer_size = MX_CONF_UNSET_SIZE;
+    conf->socket_log_errors = MX_CONF_UNSET;
+    conf->check_client_abort = MX_CONF_UNSET;
+    conf->log_cosockets = MX_CONF_UNSET;
+    conf->ssl_verify_depth = MX_CONF_UNSET;
 
     return conf;
 }
@@ -228,6 +242,24 @@ mx_http_lua_merge_loc_conf(mx_conf_t *cf, void *parent, void *child)
 
     mx_conf_merge_value(conf->code_cache, prev->code_cache, 1);
     mx_conf_merge_value(conf->force_read_body, prev->force_read_body, 0);
+    mx_conf_merge_msec_value(conf->socket_connect_timeout,
+                             prev->socket_connect_timeout, 60000);
+    mx_conf_merge_msec_value(conf->socket_send_timeout,
+                             prev->socket_send_timeout, 60000);
+    mx_conf_merge_msec_value(conf->socket_read_timeout,
+                             prev->socket_read_timeout, 60000);
+    mx_conf_merge_msec_value(conf->socket_keepalive_timeout,
+                             prev->socket_keepalive_timeout, 60000);
+    mx_conf_merge_value(conf->socket_pool_size, prev->socket_pool_size, 30);
+    mx_conf_merge_size_value(conf->socket_buffer_size,
+                             prev->socket_buffer_size, 4096);
+    mx_conf_merge_value(conf->socket_log_errors, prev->socket_log_errors, 1);
+    mx_conf_merge_value(conf->check_client_abort, prev->check_client_abort,
+                        0);
+    mx_conf_merge_value(conf->log_cosockets, prev->log_cosockets, 0);
+    mx_conf_merge_str_value(conf->ssl_trusted_certificate,
+                            prev->ssl_trusted_certificate, "");
+    mx_conf_merge_value(conf->ssl_verify_depth, prev->ssl_verify_depth, 1);
 
     /* as lua-nginx-module: every hook but content is inherited */
     if (!mx_http_lua_hook_isset(&conf->rewrite)) {

@@ -68,6 +68,9 @@ typedef struct {
                                                     _regex.c) */
     mx_int_t            regex_match_limit;
 
+    mx_int_t            max_pending_timers;  /* lua_max_pending_timers */
+    mx_int_t            max_running_timers;  /* lua_max_running_timers */
+
     /* a directive of the kind appears somewhere: install the hook */
     unsigned            requires_rewrite:1;
     unsigned            requires_access:1;
@@ -80,6 +83,20 @@ typedef struct {
     mx_flag_t           code_cache;      /* lua_code_cache */
     mx_flag_t           force_read_body; /* lua_need_request_body */
 
+    /* cosockets (lua_socket_*) */
+    mx_msec_t           socket_connect_timeout;
+    mx_msec_t           socket_send_timeout;
+    mx_msec_t           socket_read_timeout;
+    mx_msec_t           socket_keepalive_timeout;
+    mx_int_t            socket_pool_size;
+    size_t              socket_buffer_size;
+    mx_flag_t           socket_log_errors;
+    mx_flag_t           check_client_abort;  /* lua_check_client_abort */
+    mx_flag_t           log_cosockets;       /* lua_log_cosockets (moxy):
+                                                log_by_lua* may wait */
+    mx_str_t            ssl_trusted_certificate;
+    mx_int_t            ssl_verify_depth;
+
     /* inherited from http{} and server{} but content */
     mx_http_lua_hook_t  rewrite;
     mx_http_lua_hook_t  access;
@@ -90,6 +107,17 @@ typedef struct {
 } mx_http_lua_loc_conf_t;
 
 
+typedef struct mx_http_lua_co_s  mx_http_lua_co_t;
+
+typedef void (*mx_http_lua_co_cleanup_pt)(void *data);
+
+/* one Lua thread the runner resumes (see "waiting" below) */
+struct mx_http_lua_co_s {
+    lua_State                  *co;
+    mx_http_lua_co_cleanup_pt   cleanup;     /* a waiter's undo */
+    void                       *cleanup_data;
+};
+
 /* the Lua state of one request, r->ctx[mx_http_lua_module.ctx_index] */
 typedef struct {
     mx_http_request_t  *request;
@@ -98,6 +126,7 @@ typedef struct {
     lua_State          *co;          /* the entry thread while it lives */
     int                 co_ref;      /* its anchor in the registry */
     int                 ctx_ref;     /* ngx.ctx, LUA_NOREF until used */
+    mx_http_lua_co_t    entry;       /* the entry thread's waiter record */
 
     mx_uint_t           context;     /* MX_LUA_CONTEXT_* running now */
     mx_int_t            exit_code;   /* ngx.exit() argument */
@@ -235,5 +264,32 @@ int mx_http_lua_flush(mx_http_request_t *r, mx_http_lua_ctx_t *ctx,
  * mx_http_lua_wakeup() for a request whose coroutine is gone (ignored).
  */
 void mx_http_lua_wakeup(mx_http_request_t *r);
+
+/*
+ * A request may run several Lua threads (its entry thread, the user
+ * threads of ngx.thread.spawn; a timer runs on a request of its own), and
+ * each can wait for something else. A waiting FFI call that is not about
+ * the request itself (a socket, a sleep) keeps the thread that called it
+ * and wakes that one:
+ *
+ *     co = mx_http_lua_current_co(r);       at the call, before MX_AGAIN
+ *     mx_http_lua_co_set_cleanup(co, h, d); what to undo if abandoned
+ *     ...
+ *     mx_http_lua_wakeup_co(r, co);         when the event came
+ *
+ * A thread that waits can be abandoned instead of woken: ngx.thread.kill,
+ * ngx.exit or an error in another thread, the end of the request. Then
+ * h(d) runs (once): the waiter stops its watchers and forgets co, which
+ * is invalid afterwards. Waking (or the thread's end) drops the cleanup;
+ * a waiter that waits again sets it again.
+ */
+/* the thread running r's Lua now; NULL when none runs */
+mx_http_lua_co_t *mx_http_lua_current_co(mx_http_request_t *r);
+
+void mx_http_lua_co_set_cleanup(mx_http_lua_co_t *co,
+    mx_http_lua_co_cleanup_pt handler, void *data);
+
+/* resumes co on the next turn of the loop; ignored when co does not wait */
+void mx_http_lua_wakeup_co(mx_http_request_t *r, mx_http_lua_co_t *co);
 
 #endif /* MX_LUA_MODULE_H */
