@@ -10,6 +10,8 @@ volatile int      mx_quit;
 volatile int      mx_terminate;
 int               mx_exiting;
 mx_uint_t         mx_connection_count;
+void            (*mx_exiting_hook)(void);
+mx_uint_t         mx_busy_tasks;
 mx_uint_t         mx_worker_connections = 512;
 
 static mx_connection_t  *mx_active_head;

@@ -100,6 +100,14 @@ void mx_listening_disable(mx_array_t *listening);
 /* closes the descriptors of the array that are not marked inherited */
 void mx_listening_close(mx_array_t *listening);
 
+/*
+ * Called once when the worker starts a graceful shutdown (Lua runs its
+ * pending timers then), and the work without a connection that the
+ * shutdown waits for (Lua timers running).
+ */
+extern void      (*mx_exiting_hook)(void);
+extern mx_uint_t   mx_busy_tasks;
+
 /* number of connections open in this process */
 extern mx_uint_t  mx_connection_count;
 extern mx_uint_t  mx_worker_connections;

@@ -4,24 +4,44 @@
 #include <lauxlib.h>
 
 /*
- * The entry thread of rewrite_by_lua*, access_by_lua* and content_by_lua*:
- * running it, what its yields mean (ngx.exit, ngx.exec, a wait), resuming
- * it when the event it waits for comes, and its errors.
+ * The Lua threads of a request: the entry thread of rewrite_by_lua*,
+ * access_by_lua*, content_by_lua* (or of a timer) and the user threads of
+ * ngx.thread.spawn; running them, what their yields mean (ngx.exit,
+ * ngx.exec, a wait), resuming them when the event they wait for comes,
+ * and their errors.
  *
  * Lua yields to the runner with base.yield_wait() and ngx.exit()/exec()/
- * redirect(); the C side records why in the request's context first, so a
- * yield whose context says nothing is a plain coroutine.yield() of the
- * handler, which goes on at once.
+ * redirect(); the C side records why first (in the request's context or
+ * the thread's record), so a yield that says nothing is a plain
+ * coroutine.yield() of the handler: the entry thread goes on at once when
+ * it is alone, else the thread lets the others run first.
+ *
+ * The Lua code of a request is over when its entry thread and every user
+ * thread have ended (as in lua-nginx-module); ngx.exit(), ngx.exec() or
+ * an error in the entry thread end them all.
  */
 
+/* what one resume of a thread came to */
+#define MX_LUA_RUN_WAIT   0      /* it waits (or let others run) */
+#define MX_LUA_RUN_DONE   1      /* it ended */
+#define MX_LUA_RUN_ERROR  2      /* it failed (logged) */
+#define MX_LUA_RUN_OP     3      /* ngx.exit/exec/a uri jump: all end */
+
+
+static int mx_http_lua_resume(mx_http_request_t *r, mx_http_lua_ctx_t *ctx,
+    mx_http_lua_co_t *co, int nrets);
+static void mx_http_lua_thread_ended(mx_http_lua_ctx_t *ctx,
+    mx_http_lua_co_t *co, int rc);
 static int mx_http_lua_handle_exit(mx_http_request_t *r,
     mx_http_lua_ctx_t *ctx);
 static int mx_http_lua_handle_exec(mx_http_request_t *r,
     mx_http_lua_ctx_t *ctx);
 static int mx_http_lua_handle_error(mx_http_request_t *r,
-    mx_http_lua_ctx_t *ctx, int rv);
-static void mx_http_lua_post_resume(mx_http_lua_ctx_t *ctx);
+    mx_http_lua_ctx_t *ctx, mx_http_lua_co_t *co);
+static void mx_http_lua_post(mx_http_lua_ctx_t *ctx, mx_http_lua_co_t *co);
 static void mx_http_lua_resume_handler(struct ev_loop *loop, ev_timer *w,
+    int revents);
+static void mx_http_lua_sleep_handler(struct ev_loop *loop, ev_timer *w,
     int revents);
 
 
@@ -29,159 +49,404 @@ int
 mx_http_lua_run_entry(mx_http_request_t *r, mx_http_lua_ctx_t *ctx,
     lua_State *L, mx_uint_t context)
 {
-    int         ref;
-    lua_State  *co;
+    return mx_http_lua_run_entry_args(r, ctx, L, context, 0);
+}
+
+
+int
+mx_http_lua_run_entry_args(mx_http_request_t *r, mx_http_lua_ctx_t *ctx,
+    lua_State *L, mx_uint_t context, int nargs)
+{
+    int                ref;
+    lua_State         *co;
+    mx_http_lua_co_t  *entry;
 
     co = mx_lua_vm_new_thread(L, &ref);
     if (co == NULL) {
-        lua_pop(L, 1);
+        lua_pop(L, nargs + 1);
         mx_log_error(MX_LOG_ERR, &r->connection->log, 0,
                      "lua: failed to create new coroutine to handle request");
         return 500;
     }
 
-    lua_xmove(L, co, 1);
+    lua_xmove(L, co, nargs + 1);
 
     /* the API finds the request by thread.exdata(), inherited by the
      * coroutines the handler creates */
     lua_setexdata(co, r);
 
-    ctx->co = co;
-    ctx->co_ref = ref;
+    entry = &ctx->entry;
+    memset(entry, 0, sizeof(mx_http_lua_co_t));
+    entry->co = co;
+    entry->co_ref = ref;
+    entry->ctx = ctx;
+    entry->status = MX_LUA_CO_SUSPENDED;
+
+    if (ctx->posted_last == NULL) {
+        ctx->posted_last = &ctx->posted;
+    }
+
     ctx->context = context;
     ctx->exited = 0;
     ctx->exec_uri.len = 0;
-    ctx->waiting = 0;
 
-    return mx_http_lua_run_thread(r, ctx, 0);
+    return mx_http_lua_run_co(r, ctx, entry, nargs);
 }
 
 
+/*
+ * Resumes co (from the loop or at its start) and settles what it came to
+ * for the request's Lua code as a whole:
+ *   MX_AGAIN   threads still wait;
+ *   MX_OK      every thread ended;
+ *   MX_DONE    ngx.exec() redirected r: do not touch r any more;
+ *   MX_ERROR, an HTTP status, or another ngx.exit() code.
+ */
 int
-mx_http_lua_run_thread(mx_http_request_t *r, mx_http_lua_ctx_t *ctx,
-    int nrets)
+mx_http_lua_run_co(mx_http_request_t *r, mx_http_lua_ctx_t *ctx,
+    mx_http_lua_co_t *co, int nrets)
 {
-    int  rv;
+    int  rc;
+
+    rc = mx_http_lua_resume(r, ctx, co, nrets);
+
+    switch (rc) {
+
+    case MX_LUA_RUN_OP:
+        if (ctx->exited) {
+            return mx_http_lua_handle_exit(r, ctx);
+        }
+
+        if (ctx->exec_uri.len) {
+            return mx_http_lua_handle_exec(r, ctx);
+        }
+
+        /* a uri jump (ngx.req.set_uri(uri, true)), as lua-nginx-module's:
+         * the threads end, and the new location runs its own
+         * rewrite_by_lua* */
+        ctx->uri_jump = 0;
+        mx_http_lua_del_threads(ctx);
+        ctx->entered_rewrite_phase = 0;
+        return MX_OK;
+
+    case MX_LUA_RUN_ERROR:
+        if (co == &ctx->entry) {
+            return mx_http_lua_handle_error(r, ctx, co);
+        }
+
+        mx_http_lua_thread_ended(ctx, co, rc);
+        break;
+
+    case MX_LUA_RUN_DONE:
+        mx_http_lua_thread_ended(ctx, co, rc);
+        break;
+
+    default: /* MX_LUA_RUN_WAIT */
+        break;
+    }
+
+    if (ctx->entry.co == NULL && ctx->uthreads == 0) {
+        return MX_OK;
+    }
+
+    return MX_AGAIN;
+}
+
+
+void
+mx_http_lua_run_nested(mx_http_request_t *r, mx_http_lua_ctx_t *ctx,
+    mx_http_lua_co_t *co, int nrets)
+{
+    int  rc;
+
+    rc = mx_http_lua_resume(r, ctx, co, nrets);
+
+    if (rc == MX_LUA_RUN_DONE || rc == MX_LUA_RUN_ERROR) {
+        mx_http_lua_thread_ended(ctx, co, rc);
+    }
+}
+
+
+static int
+mx_http_lua_resume(mx_http_request_t *r, mx_http_lua_ctx_t *ctx,
+    mx_http_lua_co_t *co, int nrets)
+{
+    int                rv;
+    lua_State         *L = ctx->vm;
+    mx_http_lua_co_t  *prev;
+    const char        *err, *msg, *trace;
+
+    prev = ctx->cur_co;
+    if (prev) {
+        prev->status = MX_LUA_CO_NORMAL;
+    }
+
+    ctx->cur_co = co;
+    co->status = MX_LUA_CO_RUNNING;
+    co->waiting = 0;
+    co->cleanup = NULL;
 
     for ( ;; ) {
-        rv = lua_resume(ctx->co, nrets);
+        rv = lua_resume(co->co, nrets);
+
+        if (rv == LUA_YIELD) {
+            if (ctx->exited || ctx->exec_uri.len || ctx->uri_jump) {
+                rv = MX_LUA_RUN_OP;
+                break;
+            }
+
+            lua_settop(co->co, 0);
+
+            if (co->waiting) {
+                rv = MX_LUA_RUN_WAIT;
+                break;
+            }
+
+            if (co == &ctx->entry && ctx->uthreads == 0) {
+                /* a bare coroutine.yield() of a lone entry thread */
+                nrets = 0;
+                continue;
+            }
+
+            /* the others run first */
+            co->waiting = 1;
+            mx_http_lua_post(ctx, co);
+            rv = MX_LUA_RUN_WAIT;
+            break;
+        }
+
+        if (rv == 0) {
+            /* ngx.exit() from a coroutine the handler resumed raw */
+            rv = ctx->exited ? MX_LUA_RUN_OP : MX_LUA_RUN_DONE;
+            break;
+        }
 
         switch (rv) {
 
-        case LUA_YIELD:
-            if (ctx->exited) {
-                return mx_http_lua_handle_exit(r, ctx);
-            }
+        case LUA_ERRRUN:
+            err = "runtime error";
+            break;
 
-            if (ctx->exec_uri.len) {
-                return mx_http_lua_handle_exec(r, ctx);
-            }
+        case LUA_ERRSYNTAX:
+            err = "syntax error";
+            break;
 
-            if (ctx->uri_jump) {
-                /* as lua-nginx-module's rewrite jump: the thread ends, and
-                 * the new location runs its own rewrite_by_lua* */
-                ctx->uri_jump = 0;
-                mx_http_lua_del_entry(ctx);
-                ctx->entered_rewrite_phase = 0;
-                return MX_OK;
-            }
+        case LUA_ERRMEM:
+            err = "memory allocation error";
+            mx_quit = 1;
+            break;
 
-            lua_settop(ctx->co, 0);
-
-            if (ctx->waiting) {
-                return MX_AGAIN;
-            }
-
-            /* a bare coroutine.yield() in the entry thread: go on */
-            nrets = 0;
-            continue;
-
-        case 0:
-            if (ctx->exited) {
-                /* ngx.exit() from a coroutine the handler resumed raw */
-                return mx_http_lua_handle_exit(r, ctx);
-            }
-
-            mx_http_lua_del_entry(ctx);
-            return MX_OK;
+        case LUA_ERRERR:
+            err = "error handler error";
+            break;
 
         default:
-            return mx_http_lua_handle_error(r, ctx, rv);
+            err = "unknown error";
+            break;
         }
+
+        msg = lua_isstring(co->co, -1) ? lua_tostring(co->co, -1)
+                                       : "unknown reason";
+
+        mx_lua_vm_traceback(L, co->co);
+        trace = lua_tostring(L, -1);
+
+        mx_log_error(MX_LOG_ERR, &r->connection->log, 0,
+                     "lua %s thread aborted: %s: %s\n%s",
+                     co->is_uthread ? "user" : "entry", err, msg,
+                     trace ? trace : "");
+
+        lua_pop(L, 1);
+
+        co->errored = 1;
+        rv = MX_LUA_RUN_ERROR;
+        break;
+    }
+
+    co->status = (rv == MX_LUA_RUN_DONE || rv == MX_LUA_RUN_ERROR)
+                 ? MX_LUA_CO_ZOMBIE : MX_LUA_CO_SUSPENDED;
+
+    ctx->cur_co = prev;
+    if (prev) {
+        prev->status = MX_LUA_CO_RUNNING;
+    }
+
+    return rv;
+}
+
+
+/* --------------------------------------------------- thread records */
+
+static void
+mx_http_lua_unpost(mx_http_lua_ctx_t *ctx, mx_http_lua_co_t *co)
+{
+    mx_http_lua_co_t  **pp;
+
+    if (!co->posted) {
+        return;
+    }
+
+    for (pp = &ctx->posted; *pp; pp = &(*pp)->posted_next) {
+        if (*pp == co) {
+            *pp = co->posted_next;
+            break;
+        }
+    }
+
+    ctx->posted_last = &ctx->posted;
+    while (*ctx->posted_last) {
+        ctx->posted_last = &(*ctx->posted_last)->posted_next;
+    }
+
+    co->posted = 0;
+    co->posted_next = NULL;
+}
+
+
+/* releases co's Lua thread; the record stays, dead, for ngx.thread.* */
+static void
+mx_http_lua_co_release(mx_http_lua_ctx_t *ctx, mx_http_lua_co_t *co)
+{
+    mx_http_lua_co_t           *t;
+    mx_http_lua_co_cleanup_pt   h;
+
+    if (co->cleanup) {
+        /* abandoned while it waits: the waiter lets go */
+        h = co->cleanup;
+        co->cleanup = NULL;
+        h(co->cleanup_data);
+    }
+
+    if (ev_is_active(&co->sleep)) {
+        ev_timer_stop(mx_loop, &co->sleep);
+    }
+
+    mx_http_lua_unpost(ctx, co);
+
+    if (co->co && ctx->vm) {
+        lua_setexdata(co->co, NULL);
+
+        if (co->co_ref != LUA_NOREF) {
+            if (co->is_uthread) {
+                /* the user may hold it: never reused */
+                mx_lua_vm_del_thread(ctx->vm, co->co_ref);
+
+            } else {
+                /* one that ran to its end serves a later request */
+                mx_lua_vm_free_thread(ctx->vm, co->co, co->co_ref);
+            }
+        }
+    }
+
+    co->co_ref = LUA_NOREF;
+    co->waiting = 0;
+    co->waits_threads = 0;
+    co->wait_done = NULL;
+    co->status = MX_LUA_CO_DEAD;
+
+    /* its children live on as orphans; ended ones nobody can collect */
+    for (t = ctx->threads; t; t = t->next) {
+        if (t->parent == co) {
+            t->parent = NULL;
+            t->awaited = 0;
+
+            if (t->status == MX_LUA_CO_ZOMBIE) {
+                mx_http_lua_co_release(ctx, t);
+            }
+        }
+    }
+
+    if (!co->is_uthread) {
+        co->co = NULL;
     }
 }
 
 
 void
-mx_http_lua_del_entry(mx_http_lua_ctx_t *ctx)
+mx_http_lua_thread_collect(mx_http_lua_ctx_t *ctx, mx_http_lua_co_t *co)
 {
-    mx_http_lua_co_cleanup_pt  h;
+    mx_http_lua_co_release(ctx, co);
+}
 
-    if (ctx->entry.cleanup) {
-        /* abandoned while it waits: the waiter lets go */
-        h = ctx->entry.cleanup;
-        ctx->entry.cleanup = NULL;
-        h(ctx->entry.cleanup_data);
+
+/* a user thread ended (rc: DONE or ERROR), or the entry thread did */
+static void
+mx_http_lua_thread_ended(mx_http_lua_ctx_t *ctx, mx_http_lua_co_t *co,
+    int rc)
+{
+    mx_http_lua_co_t  *parent, *t;
+
+    mx_unused(rc);
+
+    if (!co->is_uthread) {
+        mx_http_lua_co_release(ctx, co);
+        return;
     }
 
-    if (ctx->co) {
-        lua_setexdata(ctx->co, NULL);
+    ctx->uthreads--;
+
+    parent = co->parent;
+
+    if (parent == NULL || parent->status == MX_LUA_CO_DEAD
+        || parent->status == MX_LUA_CO_ZOMBIE)
+    {
+        mx_http_lua_co_release(ctx, co);
+        return;
     }
 
-    if (ctx->vm && ctx->co_ref != LUA_NOREF) {
-        /* one that ran to its end serves a later request */
-        mx_lua_vm_free_thread(ctx->vm, ctx->co, ctx->co_ref);
+    /* a zombie: its results wait for ngx.thread.wait() */
+
+    if (co->awaited && parent->waits_threads) {
+        for (t = ctx->threads; t; t = t->next) {
+            if (t->parent == parent) {
+                t->awaited = 0;
+            }
+        }
+
+        parent->waits_threads = 0;
+        parent->wait_done = co;
+        mx_http_lua_post(ctx, parent);
+    }
+}
+
+
+/* ends every thread: ngx.exit, ngx.exec, an entry thread's error, the end
+ * of the request */
+void
+mx_http_lua_del_threads(mx_http_lua_ctx_t *ctx)
+{
+    mx_http_lua_co_t  *t;
+
+    if (ctx->entry.co) {
+        mx_http_lua_co_release(ctx, &ctx->entry);
     }
 
-    ctx->co = NULL;
-    ctx->co_ref = LUA_NOREF;
-    ctx->waiting = 0;
+    for (t = ctx->threads; t; t = t->next) {
+        if (t->status != MX_LUA_CO_DEAD) {
+            t->parent = NULL;
+            mx_http_lua_co_release(ctx, t);
+        }
+    }
+
+    ctx->uthreads = 0;
+    ctx->posted = NULL;
+    ctx->posted_last = &ctx->posted;
+    ctx->body_co = NULL;
+    ctx->cur_co = NULL;
 }
 
 
 static int
-mx_http_lua_handle_error(mx_http_request_t *r, mx_http_lua_ctx_t *ctx, int rv)
+mx_http_lua_handle_error(mx_http_request_t *r, mx_http_lua_ctx_t *ctx,
+    mx_http_lua_co_t *co)
 {
-    lua_State   *L = ctx->vm;
-    const char  *err, *msg, *trace;
+    mx_unused(co);
 
-    switch (rv) {
+    mx_http_lua_del_threads(ctx);
 
-    case LUA_ERRRUN:
-        err = "runtime error";
-        break;
-
-    case LUA_ERRSYNTAX:
-        err = "syntax error";
-        break;
-
-    case LUA_ERRMEM:
-        err = "memory allocation error";
-        mx_quit = 1;
-        break;
-
-    case LUA_ERRERR:
-        err = "error handler error";
-        break;
-
-    default:
-        err = "unknown error";
-        break;
+    if (ctx->context == MX_LUA_CONTEXT_TIMER) {
+        return MX_ERROR;
     }
-
-    msg = lua_isstring(ctx->co, -1) ? lua_tostring(ctx->co, -1)
-                                    : "unknown reason";
-
-    mx_lua_vm_traceback(L, ctx->co);
-    trace = lua_tostring(L, -1);
-
-    mx_log_error(MX_LOG_ERR, &r->connection->log, 0,
-                 "lua entry thread aborted: %s: %s\n%s", err, msg,
-                 trace ? trace : "");
-
-    lua_pop(L, 1);
-
-    mx_http_lua_del_entry(ctx);
 
     if (r->header_sent || ctx->header_sent) {
         /* what was said goes out before the connection is closed */
@@ -193,7 +458,7 @@ mx_http_lua_handle_error(mx_http_request_t *r, mx_http_lua_ctx_t *ctx, int rv)
 }
 
 
-/* ngx.exit() yielded the entry thread: lua-nginx-module's rules */
+/* ngx.exit() yielded a thread: lua-nginx-module's rules */
 static int
 mx_http_lua_handle_exit(mx_http_request_t *r, mx_http_lua_ctx_t *ctx)
 {
@@ -203,7 +468,11 @@ mx_http_lua_handle_exit(mx_http_request_t *r, mx_http_lua_ctx_t *ctx)
     code = ctx->exit_code;
     ctx->exited = 0;
 
-    mx_http_lua_del_entry(ctx);
+    mx_http_lua_del_threads(ctx);
+
+    if (ctx->context == MX_LUA_CONTEXT_TIMER) {
+        return MX_OK;
+    }
 
     if (!r->header_sent && !ctx->header_sent
         && r->headers_out.status == 0 && code >= 200)
@@ -258,7 +527,7 @@ mx_http_lua_handle_exit(mx_http_request_t *r, mx_http_lua_ctx_t *ctx)
 }
 
 
-/* ngx.exec() yielded the entry thread: the internal redirect */
+/* ngx.exec() yielded a thread: the internal redirect */
 static int
 mx_http_lua_handle_exec(mx_http_request_t *r, mx_http_lua_ctx_t *ctx)
 {
@@ -268,7 +537,7 @@ mx_http_lua_handle_exec(mx_http_request_t *r, mx_http_lua_ctx_t *ctx)
     args = ctx->exec_args;
     ctx->exec_uri.len = 0;
 
-    mx_http_lua_del_entry(ctx);
+    mx_http_lua_del_threads(ctx);
 
     if (uri.data[0] == '@') {
         if (args.len) {
@@ -293,17 +562,18 @@ mx_http_lua_handle_exec(mx_http_request_t *r, mx_http_lua_ctx_t *ctx)
 void
 mx_http_lua_wakeup(mx_http_request_t *r)
 {
+    mx_http_lua_co_t   *co;
     mx_http_lua_ctx_t  *ctx;
 
     ctx = mx_http_get_module_ctx(r, mx_http_lua_module);
-
-    /* nothing waits: the operation ended before its wrapper yielded
-     * (it then returned MX_OK), or the coroutine is gone */
-    if (ctx == NULL || ctx->co == NULL || !ctx->waiting) {
+    if (ctx == NULL || ctx->body_co == NULL) {
         return;
     }
 
-    mx_http_lua_post_resume(ctx);
+    co = ctx->body_co;
+    ctx->body_co = NULL;
+
+    mx_http_lua_wakeup_co(r, co);
 }
 
 
@@ -313,13 +583,11 @@ mx_http_lua_current_co(mx_http_request_t *r)
     mx_http_lua_ctx_t  *ctx;
 
     ctx = mx_http_get_module_ctx(r, mx_http_lua_module);
-    if (ctx == NULL || ctx->co == NULL) {
+    if (ctx == NULL) {
         return NULL;
     }
 
-    ctx->entry.co = ctx->co;
-
-    return &ctx->entry;
+    return ctx->cur_co;
 }
 
 
@@ -335,14 +603,32 @@ mx_http_lua_co_set_cleanup(mx_http_lua_co_t *co,
 void
 mx_http_lua_wakeup_co(mx_http_request_t *r, mx_http_lua_co_t *co)
 {
+    mx_unused(r);
+
+    /* nothing waits: the operation ended before its wrapper yielded (it
+     * then returned MX_OK), or the thread is gone */
+    if (co == NULL || co->co == NULL || !co->waiting
+        || co->status != MX_LUA_CO_SUSPENDED)
+    {
+        return;
+    }
+
     co->cleanup = NULL;
-    mx_http_lua_wakeup(r);
+
+    mx_http_lua_post(co->ctx, co);
 }
 
 
 static void
-mx_http_lua_post_resume(mx_http_lua_ctx_t *ctx)
+mx_http_lua_post(mx_http_lua_ctx_t *ctx, mx_http_lua_co_t *co)
 {
+    if (!co->posted) {
+        co->posted = 1;
+        co->posted_next = NULL;
+        *ctx->posted_last = co;
+        ctx->posted_last = &co->posted_next;
+    }
+
     if (ev_is_active(&ctx->resume)) {
         return;
     }
@@ -364,10 +650,36 @@ mx_http_lua_cancel_resume(mx_http_lua_ctx_t *ctx)
 }
 
 
+/* pushes onto L what ngx.thread.wait() returns for t; collects t */
+int
+mx_http_lua_thread_result(mx_http_lua_ctx_t *ctx, lua_State *L,
+    mx_http_lua_co_t *t)
+{
+    int  n;
+
+    if (t->errored) {
+        lua_pushboolean(L, 0);
+        lua_xmove(t->co, L, 1);
+        n = 2;
+
+    } else {
+        n = lua_gettop(t->co);
+        lua_pushboolean(L, 1);
+        lua_xmove(t->co, L, n);
+        n++;
+    }
+
+    mx_http_lua_co_release(ctx, t);
+
+    return n;
+}
+
+
 static void
 mx_http_lua_resume_handler(struct ev_loop *loop, ev_timer *w, int revents)
 {
-    int                 rc;
+    int                 rc, nrets;
+    mx_http_lua_co_t   *co;
     mx_http_request_t  *r;
     mx_http_lua_ctx_t  *ctx = w->data;
 
@@ -375,17 +687,40 @@ mx_http_lua_resume_handler(struct ev_loop *loop, ev_timer *w, int revents)
 
     ev_timer_stop(loop, w);
 
-    if (ctx->co == NULL || !ctx->waiting) {
-        return;
-    }
-
     r = ctx->request;
-    ctx->waiting = 0;
 
-    rc = mx_http_lua_run_thread(r, ctx, 0);
+    while (ctx->posted) {
+        co = ctx->posted;
+        ctx->posted = co->posted_next;
+        if (ctx->posted == NULL) {
+            ctx->posted_last = &ctx->posted;
+        }
 
-    /* r may be finished after this */
-    mx_http_lua_entry_resumed(r, ctx, rc);
+        co->posted = 0;
+        co->posted_next = NULL;
+
+        if (co->co == NULL || !co->waiting
+            || co->status != MX_LUA_CO_SUSPENDED)
+        {
+            continue;
+        }
+
+        nrets = 0;
+
+        if (co->wait_done) {
+            nrets = mx_http_lua_thread_result(ctx, co->co,
+                                                   co->wait_done);
+            co->wait_done = NULL;
+        }
+
+        rc = mx_http_lua_run_co(r, ctx, co, nrets);
+
+        if (rc != MX_AGAIN) {
+            /* r may be finished after this */
+            ctx->resumed(r, ctx, rc);
+            return;
+        }
+    }
 }
 
 
@@ -405,14 +740,64 @@ mx_ffi_yield_wait(mx_http_request_t *r, const char **err)
         return MX_ERROR;
     }
 
-    if (!(ctx->context & MX_LUA_CONTEXT_YIELDABLE) || ctx->co == NULL) {
+    if (!(ctx->context & MX_LUA_CONTEXT_WAITABLE) || ctx->cur_co == NULL) {
         *err = mx_http_lua_context_error(ctx->context);
         return MX_FFI_BAD_CONTEXT;
     }
 
-    ctx->waiting = 1;
+    ctx->cur_co->waiting = 1;
 
     return MX_OK;
+}
+
+
+/* --------------------------------------------------------- ngx.sleep */
+
+int
+mx_ffi_sleep(mx_http_request_t *r, int ms, const char **err)
+{
+    mx_http_lua_co_t   *co;
+    mx_http_lua_ctx_t  *ctx;
+
+    if (r == NULL) {
+        *err = "no request found";
+        return MX_ERROR;
+    }
+
+    ctx = mx_http_get_module_ctx(r, mx_http_lua_module);
+    if (ctx == NULL) {
+        *err = "no request ctx found";
+        return MX_ERROR;
+    }
+
+    if (!(ctx->context & MX_LUA_CONTEXT_WAITABLE) || ctx->cur_co == NULL) {
+        *err = mx_http_lua_context_error(ctx->context);
+        return MX_FFI_BAD_CONTEXT;
+    }
+
+    co = ctx->cur_co;
+
+    ev_timer_init(&co->sleep, mx_http_lua_sleep_handler,
+                  ms > 0 ? ms / 1000.0 : 0., 0.);
+    co->sleep.data = co;
+    ev_timer_start(mx_loop, &co->sleep);
+
+    return MX_AGAIN;
+}
+
+
+static void
+mx_http_lua_sleep_handler(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    mx_http_lua_co_t  *co = w->data;
+
+    mx_unused(revents);
+
+    ev_timer_stop(loop, w);
+
+    mx_time_update();
+
+    mx_http_lua_wakeup_co(co->ctx->request, co);
 }
 
 
@@ -580,5 +965,11 @@ const luaL_Reg  mx_lua_core_cfuncs[] = {
     { "flush", mx_http_lua_ngx_flush },
     { "eof", mx_http_lua_ngx_eof },
     { "flush_pending", mx_http_lua_flush_pending },
+    { "thread_spawn", mx_http_lua_uthread_spawn },
+    { "thread_wait", mx_http_lua_uthread_wait },
+    { "thread_kill", mx_http_lua_uthread_kill },
+    { "thread_status", mx_http_lua_uthread_status },
+    { "timer_at", mx_http_lua_timer_at },
+    { "timer_every", mx_http_lua_timer_every },
     { NULL, NULL }
 };

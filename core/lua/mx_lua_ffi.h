@@ -48,6 +48,20 @@ void mx_ffi_config_prefix(const u_char **data, size_t *len);
 
 int mx_ffi_worker_pid(void);
 
+/* -------------------------------------------- mx_lua_coroutine.c */
+
+/*
+ * ngx.sleep(ms / 1000): MX_AGAIN, the caller yields (base.yield_wait())
+ * and is woken when the time is up; MX_ERROR / MX_FFI_BAD_CONTEXT with
+ * *err where Lua cannot wait.
+ */
+int mx_ffi_sleep(mx_http_request_t *r, int ms, const char **err);
+
+/* ------------------------------------------------ mx_lua_timer.c */
+
+int mx_ffi_timer_running_count(void);
+int mx_ffi_timer_pending_count(void);
+
 /* ---------------------------------------------- mx_lua_ffi_output.c */
 
 #define MX_FFI_OUTPUT_NEWLINE  1   /* append "\n" (ngx.say) */

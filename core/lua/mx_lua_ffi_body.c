@@ -45,7 +45,8 @@ static mx_uint_t           mx_ffi_body_temp_number;
 int
 mx_ffi_req_read_body(mx_http_request_t *r)
 {
-    int  rc;
+    int                 rc;
+    mx_http_lua_ctx_t  *ctx;
 
     if (r == NULL) {
         return MX_FFI_BAD_CONTEXT;
@@ -71,6 +72,14 @@ mx_ffi_req_read_body(mx_http_request_t *r)
 
     if (rc == MX_ERROR) {
         return 500;
+    }
+
+    if (rc == MX_AGAIN) {
+        ctx = mx_http_get_module_ctx(r, mx_http_lua_module);
+        if (ctx) {
+            /* the thread that waits for it */
+            ctx->body_co = ctx->cur_co;
+        }
     }
 
     return rc;

@@ -50,23 +50,44 @@ int mx_http_lua_call_hook(mx_http_request_t *r, mx_http_lua_ctx_t *ctx,
 /* ----------------------------------- entry threads (mx_lua_coroutine.c) */
 
 /*
- * Starts the function on L's top as r's entry thread in context and runs
- * it. Returns:
- *   MX_AGAIN   it waits (resumed later by mx_http_lua_wakeup());
+ * Starts the function on L's top (below it: nothing; with _args, under
+ * nargs arguments) as r's entry thread in context and runs it. Returns
+ * what mx_http_lua_run_co() returns:
+ *   MX_AGAIN   threads wait (resumed later from the loop, which then
+ *              calls ctx->resumed with the outcome);
  *   MX_DONE    ngx.exec() redirected r: do not touch r any more;
- *   MX_OK      it ended (or ngx.exit(ngx.OK)); content's output is not
- *              flushed yet;
+ *   MX_OK      every thread ended (or ngx.exit(ngx.OK)); content's output
+ *              is not flushed yet;
  *   MX_ERROR, an HTTP status, or another ngx.exit() code.
  */
 int mx_http_lua_run_entry(mx_http_request_t *r, mx_http_lua_ctx_t *ctx,
     lua_State *L, mx_uint_t context);
+int mx_http_lua_run_entry_args(mx_http_request_t *r, mx_http_lua_ctx_t *ctx,
+    lua_State *L, mx_uint_t context, int nargs);
 
-/* resumes the entry thread with nrets values on it; as above */
-int mx_http_lua_run_thread(mx_http_request_t *r, mx_http_lua_ctx_t *ctx,
-    int nrets);
+/* resumes co with nrets values on its stack; as above */
+int mx_http_lua_run_co(mx_http_request_t *r, mx_http_lua_ctx_t *ctx,
+    mx_http_lua_co_t *co, int nrets);
 
-/* drops the entry thread (its registry anchor); safe when there is none */
-void mx_http_lua_del_entry(mx_http_lua_ctx_t *ctx);
+/*
+ * Runs the new user thread co within its parent's run (ngx.thread.spawn)
+ * until it waits or ends; an ngx.exit/exec it does is left recorded in
+ * ctx for the parent to yield to the runner.
+ */
+void mx_http_lua_run_nested(mx_http_request_t *r, mx_http_lua_ctx_t *ctx,
+    mx_http_lua_co_t *co, int nrets);
+
+/* ends every thread of ctx (their waits abandoned); safe when none runs */
+void mx_http_lua_del_threads(mx_http_lua_ctx_t *ctx);
+
+/* ends (kills or collects) the user thread co */
+void mx_http_lua_thread_collect(mx_http_lua_ctx_t *ctx, mx_http_lua_co_t *co);
+
+/* pushes onto L what ngx.thread.wait() returns for the ended user thread
+ * t (true and its results, or false and its error) and collects it;
+ * returns the number of values */
+int mx_http_lua_thread_result(mx_http_lua_ctx_t *ctx, lua_State *L,
+    mx_http_lua_co_t *t);
 
 /* stops a posted resume; safe when none is */
 void mx_http_lua_cancel_resume(mx_http_lua_ctx_t *ctx);
@@ -74,6 +95,19 @@ void mx_http_lua_cancel_resume(mx_http_lua_ctx_t *ctx);
 /* ngx.flush/ngx.eof, classic C functions (they may run Lua filters) */
 int mx_http_lua_ngx_flush(lua_State *L);
 int mx_http_lua_ngx_eof(lua_State *L);
+
+/* ngx.thread.spawn/wait/kill, classic C functions (mx_lua_uthread.c) */
+int mx_http_lua_uthread_spawn(lua_State *L);
+int mx_http_lua_uthread_wait(lua_State *L);
+int mx_http_lua_uthread_kill(lua_State *L);
+int mx_http_lua_uthread_status(lua_State *L);
+
+/* ngx.timer.* (mx_lua_timer.c): at(), every() are classic C functions */
+int mx_http_lua_timer_at(lua_State *L);
+int mx_http_lua_timer_every(lua_State *L);
+
+/* in the worker, before any timer: the limits, the shutdown hook */
+void mx_http_lua_timer_init(mx_cycle_t *cycle, mx_http_lua_main_conf_t *lmcf);
 
 /* ----------------------------------------- phases (mx_lua_phase_*.c) */
 

@@ -433,6 +433,8 @@ mx_http_lua_init_process(mx_cycle_t *cycle)
     mx_lua_regex_configure((mx_uint_t) lmcf->regex_cache_max_entries,
                            (mx_uint_t) lmcf->regex_match_limit);
 
+    mx_http_lua_timer_init(cycle, lmcf);
+
     /* as nginx, a failing init_worker_by_lua* is logged, not fatal */
     (void) mx_http_lua_run_init_worker(mx_lua_vm, lmcf, cycle->log);
 
@@ -489,8 +491,10 @@ mx_http_lua_get_ctx(mx_http_request_t *r)
     }
 
     ctx->request = r;
-    ctx->co_ref = LUA_NOREF;
     ctx->ctx_ref = LUA_NOREF;
+    ctx->entry.co_ref = LUA_NOREF;
+    ctx->posted_last = &ctx->posted;
+    ctx->resumed = mx_http_lua_entry_resumed;
     ctx->last_out = &ctx->out;
 
     cln->handler = mx_http_lua_ctx_cleanup;
@@ -516,6 +520,14 @@ mx_http_lua_ctx_cleanup(void *data)
 
     L = ctx->vm;
 
+    if (L != NULL && !ctx->own_vm && L != mx_lua_vm) {
+        /* the worker VM is gone already, at exit: waits are undone, the
+         * threads went with it */
+        ctx->vm = NULL;
+    }
+
+    mx_http_lua_del_threads(ctx);
+
     if (L == NULL) {
         return;
     }
@@ -524,8 +536,6 @@ mx_http_lua_ctx_cleanup(void *data)
         mx_lua_vm_free(L);
 
     } else if (L == mx_lua_vm) {
-        /* (the worker VM may be gone already, at exit) */
-        mx_http_lua_del_entry(ctx);
 
         if (ctx->ctx_ref != LUA_NOREF) {
             lua_getfield(L, LUA_REGISTRYINDEX, "ngx_lua_ctx_tables");
@@ -536,8 +546,6 @@ mx_http_lua_ctx_cleanup(void *data)
         }
     }
 
-    ctx->co = NULL;
-    ctx->co_ref = LUA_NOREF;
     ctx->ctx_ref = LUA_NOREF;
     ctx->vm = NULL;
 }

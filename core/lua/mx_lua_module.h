@@ -33,9 +33,13 @@ extern mx_module_t  mx_http_lua_module;
 #define MX_LUA_CONTEXT_INIT_WORKER    0x0100
 #define MX_LUA_CONTEXT_EXIT_WORKER    0x2000
 
-/* the contexts whose entry thread may wait (yield to the runner) */
+/* the request phases whose entry thread may wait (yield to the runner) */
 #define MX_LUA_CONTEXT_YIELDABLE                                           \
     (MX_LUA_CONTEXT_REWRITE|MX_LUA_CONTEXT_ACCESS|MX_LUA_CONTEXT_CONTENT)
+
+/* every context whose threads may wait: ngx.sleep, cosockets */
+#define MX_LUA_CONTEXT_WAITABLE                                            \
+    (MX_LUA_CONTEXT_YIELDABLE|MX_LUA_CONTEXT_TIMER)
 
 /*
  * The Lua code of one *_by_lua* directive: inline code (a _block or a
@@ -107,26 +111,67 @@ typedef struct {
 } mx_http_lua_loc_conf_t;
 
 
-typedef struct mx_http_lua_co_s  mx_http_lua_co_t;
+typedef struct mx_http_lua_co_s   mx_http_lua_co_t;
+typedef struct mx_http_lua_ctx_s  mx_http_lua_ctx_t;
 
 typedef void (*mx_http_lua_co_cleanup_pt)(void *data);
 
-/* one Lua thread the runner resumes (see "waiting" below) */
+/* where a Lua thread is, lua-nginx-module's coroutine states */
+#define MX_LUA_CO_RUNNING    0
+#define MX_LUA_CO_SUSPENDED  1
+#define MX_LUA_CO_NORMAL     2     /* it resumed (spawned) another */
+#define MX_LUA_CO_ZOMBIE     3     /* ended; results kept for its parent */
+#define MX_LUA_CO_DEAD       4     /* ended and collected, or killed */
+
+/*
+ * One Lua thread the runner resumes: the entry thread of a phase (or of
+ * a timer), or a user thread of ngx.thread.spawn (see "waiting" below).
+ */
 struct mx_http_lua_co_s {
     lua_State                  *co;
+    int                         co_ref;      /* its registry anchor */
+    mx_http_lua_ctx_t          *ctx;
+    mx_http_lua_co_t           *parent;      /* the spawner, while alive */
+    mx_http_lua_co_t           *next;        /* ctx->threads */
+    mx_http_lua_co_t           *posted_next; /* ctx->posted */
+
     mx_http_lua_co_cleanup_pt   cleanup;     /* a waiter's undo */
     void                       *cleanup_data;
+
+    mx_http_lua_co_t           *wait_done;   /* ngx.thread.wait: the
+                                                thread that ended */
+    ev_timer                    sleep;       /* ngx.sleep */
+
+    unsigned                    status:3;    /* MX_LUA_CO_* */
+    unsigned                    is_uthread:1;
+    unsigned                    waiting:1;   /* yielded for an event */
+    unsigned                    posted:1;    /* due to resume */
+    unsigned                    awaited:1;   /* its parent waits for it */
+    unsigned                    waits_threads:1;
+    unsigned                    errored:1;   /* zombie of an error: the
+                                                message on its stack */
 };
 
 /* the Lua state of one request, r->ctx[mx_http_lua_module.ctx_index] */
-typedef struct {
+struct mx_http_lua_ctx_s {
     mx_http_request_t  *request;
     lua_State          *vm;          /* worker VM, or one of our own when
                                         lua_code_cache is off */
-    lua_State          *co;          /* the entry thread while it lives */
-    int                 co_ref;      /* its anchor in the registry */
     int                 ctx_ref;     /* ngx.ctx, LUA_NOREF until used */
-    mx_http_lua_co_t    entry;       /* the entry thread's waiter record */
+
+    mx_http_lua_co_t    entry;       /* the entry thread (entry.co set
+                                        while it lives) */
+    mx_http_lua_co_t   *cur_co;      /* the thread running now */
+    mx_http_lua_co_t   *threads;     /* user threads, also ended ones */
+    mx_http_lua_co_t   *posted;      /* threads due to resume, in order */
+    mx_http_lua_co_t  **posted_last;
+    mx_uint_t           uthreads;    /* user threads not ended */
+    mx_http_lua_co_t   *body_co;     /* waits for the request body */
+
+    /* the Lua code resumed from the loop came back with rc (as
+     * mx_http_lua_run_co returns): goes on with what ran it */
+    void              (*resumed)(mx_http_request_t *r,
+                                 mx_http_lua_ctx_t *ctx, int rc);
 
     mx_uint_t           context;     /* MX_LUA_CONTEXT_* running now */
     mx_int_t            exit_code;   /* ngx.exit() argument */
@@ -159,8 +204,6 @@ typedef struct {
     unsigned            entered_access_phase:1;
     unsigned            entered_content_phase:1;
     unsigned            own_vm:1;        /* vm is ours to close */
-    unsigned            waiting:1;       /* the entry thread waits */
-    unsigned            woken:1;         /* mx_http_lua_wakeup() came */
     unsigned            read_body_done:1;
     unsigned            waiting_more_body:1;
     unsigned            filter_eof:1;        /* ngx.arg[2] */
@@ -175,7 +218,7 @@ typedef struct {
                                             (base.yield_jump()); the runner
                                             ends the thread and the core
                                             finds the location again */
-} mx_http_lua_ctx_t;
+};
 
 /* the request's Lua context, creating it; NULL on memory failure */
 mx_http_lua_ctx_t *mx_http_lua_get_ctx(mx_http_request_t *r);

@@ -284,11 +284,15 @@ mx_worker_loop(mx_cycle_t *cycle, int single)
             }
             mx_listening_disable(&cycle->listening);
             mx_conn_close_idle();
+
+            if (mx_exiting_hook) {
+                mx_exiting_hook();
+            }
         }
 
         if (mx_exiting) {
             mx_conn_close_idle();
-            if (mx_conn_busy_count() == 0) {
+            if (mx_conn_busy_count() == 0 && mx_busy_tasks == 0) {
                 break;
             }
         }

@@ -152,6 +152,7 @@ require "resty.core.uri"
 require "resty.core.base64"
 require "resty.core.regex"
 require "resty.core.shdict"
+require "resty.core.thread"
 
 
 return ngx

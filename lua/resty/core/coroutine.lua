@@ -21,12 +21,14 @@ local raw_create = coroutine.create
 local raw_resume = coroutine._resume or coroutine.resume
 local raw_yield = coroutine._yield or coroutine.yield
 local raw_wrap = coroutine._wrap or coroutine.wrap
-local raw_status = coroutine.status
+local raw_status = coroutine._status or coroutine.status
+local thread_status = package.loaded["mx.c"].thread_status
 
 
 coroutine._resume = raw_resume
 coroutine._yield = raw_yield
 coroutine._wrap = raw_wrap
+coroutine._status = raw_status
 
 
 local function pass(co, ok, ...)
@@ -62,6 +64,12 @@ function coroutine.wrap(f)
     return function (...)
         return wrap_result(pass(co, raw_resume(co, ...)))
     end
+end
+
+
+-- a light thread that ended but is not waited for yet is a "zombie"
+function coroutine.status(co)
+    return thread_status(co) or raw_status(co)
 end
 
 
