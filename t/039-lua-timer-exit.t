@@ -6,6 +6,8 @@
 
 use Test::Nginx::Socket 'no_plan';
 
+our $MoxyOnly = ($ENV{TEST_NGINX_BINARY} || '') =~ m{(^|/)nginx$} ? 1 : 0;
+
 master_on();
 workers(1);
 no_long_string();
@@ -79,3 +81,24 @@ ok
 new timer: nil process exiting
 new 0 timer: 1 nil
 zero delay timer ran: false
+
+
+
+=== TEST 4: the shutdown waits for a log_by_lua that waits (lua_log_cosockets, moxy)
+--- skip_eval: 3: $main::MoxyOnly
+--- config
+    lua_log_cosockets on;
+    location /t {
+        content_by_lua_block { ngx.say("ok") }
+        log_by_lua_block {
+            ngx.sleep(0.3)
+            ngx.log(ngx.WARN, "log handler finished, exiting: ",
+                    ngx.worker.exiting())
+        }
+    }
+--- request
+GET /t
+--- response_body
+ok
+--- shutdown_error_log
+log handler finished, exiting: true

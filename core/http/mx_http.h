@@ -9,6 +9,7 @@
 #include "mx_times.h"
 #include "mx_conf.h"
 #include "mx_event.h"
+#include "mx_resolver.h"
 
 #include <sys/uio.h>
 
@@ -201,6 +202,8 @@ struct mx_http_core_loc_conf_s {
     mx_flag_t           port_in_redirect;
     mx_flag_t           server_name_in_redirect;
 
+    mx_resolver_t      *resolver;       /* NULL: no "resolver" */
+    mx_msec_t           resolver_timeout;
 
     mx_array_t         *error_pages;    /* mx_http_err_page_t */
     mx_array_t         *add_headers;    /* mx_http_add_header_t */
@@ -407,6 +410,8 @@ struct mx_http_request_s {
     u_char                     *captures_data;  /* the subject matched */
     mx_uint_t                   uri_changes;
     mx_uint_t                   count;          /* references */
+    mx_uint_t                   log_index;      /* the log handler to run
+                                                   next */
 
     unsigned                    header_sent:1;
     unsigned                    header_only:1;  /* HEAD, 204, 304 */
@@ -426,6 +431,10 @@ struct mx_http_request_s {
     unsigned                    last_sent:1;    /* last_buf went out */
     unsigned                    body_read:1;    /* body fully consumed */
     unsigned                    request_complete:1; /* log phase done */
+    unsigned                    log_pending:1;  /* a log handler waits */
+    unsigned                    detached:1;     /* lives on without its
+                                                   connection, until the
+                                                   log handlers are done */
 };
 
 /* ------------------------------------------------------ the API */
@@ -561,8 +570,26 @@ int mx_http_regex_exec(mx_http_request_t *r, mx_http_regex_t *re,
 mx_http_core_loc_conf_t *mx_http_find_named_location(mx_http_request_t *r,
     const mx_str_t *name);
 
-/* runs the log phase handlers once */
-void mx_http_log_request(mx_http_request_t *r);
+/*
+ * Runs the log phase handlers once. A handler may return MX_AGAIN (Lua
+ * that waits in log_by_lua*, lua_log_cosockets): the others then run
+ * when it calls mx_http_log_resume(), and this returns MX_AGAIN. The
+ * protocol must then hand r over with mx_http_request_detach() instead
+ * of freeing it; the request is freed when its log phase ends.
+ */
+int mx_http_log_request(mx_http_request_t *r);
+void mx_http_log_resume(mx_http_request_t *r);
+
+/*
+ * Lets r live on without its client connection (which goes on with the
+ * next request or closes): r->connection becomes a socket-less copy made
+ * in r->pool, with data (the protocol's connection state, size bytes)
+ * copied too so that the error-log context still works; returns the
+ * copy of data for the protocol to fix up, NULL on memory failure (then
+ * r is freed at once, its log phase cut short). A graceful shutdown
+ * waits for detached requests.
+ */
+void *mx_http_request_detach(mx_http_request_t *r, size_t size);
 
 /* a hook point: returns the hash for header keys (case-insensitive) */
 mx_uint_t mx_hash_key_lc(const u_char *data, size_t len);

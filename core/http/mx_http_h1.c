@@ -56,6 +56,7 @@ static void mx_h1_write_handler(mx_connection_t *c);
 static void mx_h1_body_handler(mx_connection_t *c);
 static void mx_h1_discard_handler(mx_connection_t *c);
 static void mx_h1_close(mx_h1_conn_t *hc);
+static int mx_h1_detach(mx_h1_conn_t *hc, mx_http_request_t *r);
 static void mx_h1_finish(mx_http_request_t *r);
 static int  mx_h1_flush(mx_http_request_t *r);
 static void mx_h1_close_with(mx_h1_conn_t *hc, mx_uint_t status);
@@ -141,10 +142,52 @@ mx_h1_close_with(mx_h1_conn_t *hc, mx_uint_t status)
         if (hc->r->headers_out.status == 0) {
             hc->r->headers_out.status = status;
         }
-        mx_http_log_request(hc->r);
+        if (mx_http_log_request(hc->r) == MX_AGAIN) {
+            (void) mx_h1_detach(hc, hc->r);
+        }
     }
 
     mx_h1_close(hc);
+}
+
+
+/*
+ * A log handler still runs (Lua waiting in log_by_lua*): the request
+ * keeps the buffer its header block points into, the connection goes on
+ * with a copy. MX_ERROR on memory failure: r is gone then too.
+ */
+static int
+mx_h1_detach(mx_h1_conn_t *hc, mx_http_request_t *r)
+{
+    u_char             *nb;
+    mx_h1_conn_t       *copy;
+    mx_pool_cleanup_t  *cln;
+
+    hc->r = NULL;
+
+    nb = malloc(hc->size);
+    cln = mx_pool_cleanup_add(r->pool, 0);
+
+    if (nb == NULL || cln == NULL) {
+        free(nb);
+        mx_http_free_request(r);
+        return MX_ERROR;
+    }
+
+    memcpy(nb, hc->buf, hc->last);
+    cln->handler = free;
+    cln->data = hc->buf;
+    hc->buf = nb;
+
+    copy = mx_http_request_detach(r, sizeof(mx_h1_conn_t));
+    if (copy == NULL) {
+        return MX_ERROR;
+    }
+
+    copy->c = r->connection;
+    copy->r = r;
+
+    return MX_OK;
 }
 
 
@@ -2112,13 +2155,17 @@ mx_h1_finish(mx_http_request_t *r)
     mx_connection_t *c = hc->c;
     mx_http_core_loc_conf_t  *clcf;
     size_t          rest;
+    unsigned        keepalive;
 
     if (!r->body_read && !hc->message_complete) {
         if (!r->keepalive || (r->headers_in.expect_continue
                               && !hc->continue_sent))
         {
             /* the client is waiting to be told to send the body */
-            mx_http_log_request(r);
+            if (mx_http_log_request(r) == MX_AGAIN) {
+                (void) mx_h1_detach(hc, r);
+            }
+
             mx_h1_close(hc);
             return;
         }
@@ -2141,11 +2188,17 @@ mx_h1_finish(mx_http_request_t *r)
         return;
     }
 
-    mx_http_log_request(r);
-
+    keepalive = r->keepalive;
     clcf = r->loc_conf[mx_http_core_module.ctx_index];
 
-    if (!r->keepalive || c->error || mx_exiting) {
+    if (mx_http_log_request(r) == MX_AGAIN) {
+        if (mx_h1_detach(hc, r) != MX_OK) {
+            mx_h1_close(hc);
+            return;
+        }
+    }
+
+    if (!keepalive || c->error || mx_exiting) {
         mx_h1_close(hc);
         return;
     }
@@ -2182,8 +2235,10 @@ mx_h1_finish(mx_http_request_t *r)
     hc->scan = 0;
     hc->body_buf = NULL;
 
-    mx_http_free_request(r);
-    hc->r = NULL;
+    if (hc->r) {
+        mx_http_free_request(r);
+        hc->r = NULL;
+    }
     hc->state = MX_H1_IDLE;
 
     c->write_handler = NULL;

@@ -24,6 +24,9 @@ mx_hash_key_lc(const u_char *data, size_t len)
 }
 
 
+static int mx_http_log_run(mx_http_request_t *r);
+
+
 mx_http_request_t *
 mx_http_create_request(mx_connection_t *c, const mx_http_proto_t *proto,
     mx_http_port_t *port)
@@ -559,27 +562,111 @@ finalize:
 }
 
 
-void
+int
 mx_http_log_request(mx_http_request_t *r)
 {
-    mx_http_core_main_conf_t  *cmcf;
-    mx_http_handler_pt        *h;
-    mx_uint_t                  i;
-
     if (r->logged) {
-        return;
+        return r->log_pending ? MX_AGAIN : MX_OK;
     }
 
     r->logged = 1;
-    cmcf = r->main_conf[mx_http_core_module.ctx_index];
+    r->log_index = 0;
 
     /* log lines written while logging say so, as nginx's */
     r->connection->log.action = "logging request";
 
+    return mx_http_log_run(r);
+}
+
+
+static int
+mx_http_log_run(mx_http_request_t *r)
+{
+    int                        rc;
+    mx_http_handler_pt        *h;
+    mx_http_core_main_conf_t  *cmcf;
+
+    cmcf = r->main_conf[mx_http_core_module.ctx_index];
     h = cmcf->phases[MX_HTTP_LOG_PHASE].handlers.elts;
-    for (i = 0; i < cmcf->phases[MX_HTTP_LOG_PHASE].handlers.nelts; i++) {
-        (void) h[i](r);
+
+    while (r->log_index < cmcf->phases[MX_HTTP_LOG_PHASE].handlers.nelts) {
+        rc = h[r->log_index++](r);
+
+        if (rc == MX_AGAIN) {
+            r->log_pending = 1;
+            return MX_AGAIN;
+        }
     }
+
+    r->log_pending = 0;
+
+    return MX_OK;
+}
+
+
+void
+mx_http_log_resume(mx_http_request_t *r)
+{
+    if (!r->log_pending) {
+        return;
+    }
+
+    r->connection->log.action = "logging request";
+
+    if (mx_http_log_run(r) == MX_AGAIN) {
+        return;
+    }
+
+    if (r->detached) {
+        mx_busy_tasks--;
+        mx_http_free_request(r);
+    }
+}
+
+
+void *
+mx_http_request_detach(mx_http_request_t *r, size_t size)
+{
+    u_char           *p;
+    void             *data;
+    mx_connection_t  *c, *fake;
+
+    c = r->connection;
+
+    fake = mx_palloc(r->pool, sizeof(mx_connection_t) + size
+                              + c->addr_text.len);
+    if (fake == NULL) {
+        mx_http_free_request(r);
+        return NULL;
+    }
+
+    /* the identity and the log of the client connection, no socket */
+    memset(fake, 0, sizeof(mx_connection_t));
+    fake->fd = -1;
+    fake->log = c->log;
+    fake->listening = c->listening;
+    fake->sockaddr = c->sockaddr;
+    fake->socklen = c->socklen;
+    fake->local_sockaddr = c->local_sockaddr;
+    fake->local_socklen = c->local_socklen;
+    fake->number = c->number;
+    fake->requests = c->requests;
+
+    data = (u_char *) fake + sizeof(mx_connection_t);
+    memcpy(data, c->data, size);
+    fake->data = data;
+    fake->log.data = data;
+
+    p = (u_char *) data + size;
+    memcpy(p, c->addr_text.data, c->addr_text.len);
+    fake->addr_text.data = p;
+    fake->addr_text.len = c->addr_text.len;
+
+    r->connection = fake;
+    r->detached = 1;
+    mx_busy_tasks++;
+
+    return data;
 }
 
 

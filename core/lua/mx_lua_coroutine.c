@@ -444,7 +444,7 @@ mx_http_lua_handle_error(mx_http_request_t *r, mx_http_lua_ctx_t *ctx,
 
     mx_http_lua_del_threads(ctx);
 
-    if (ctx->context == MX_LUA_CONTEXT_TIMER) {
+    if (ctx->context & (MX_LUA_CONTEXT_TIMER|MX_LUA_CONTEXT_LOG)) {
         return MX_ERROR;
     }
 
@@ -470,7 +470,7 @@ mx_http_lua_handle_exit(mx_http_request_t *r, mx_http_lua_ctx_t *ctx)
 
     mx_http_lua_del_threads(ctx);
 
-    if (ctx->context == MX_LUA_CONTEXT_TIMER) {
+    if (ctx->context & (MX_LUA_CONTEXT_TIMER|MX_LUA_CONTEXT_LOG)) {
         return MX_OK;
     }
 
@@ -740,7 +740,7 @@ mx_ffi_yield_wait(mx_http_request_t *r, const char **err)
         return MX_ERROR;
     }
 
-    if (!(ctx->context & MX_LUA_CONTEXT_WAITABLE) || ctx->cur_co == NULL) {
+    if (!mx_http_lua_can_wait(ctx) || ctx->cur_co == NULL) {
         *err = mx_http_lua_context_error(ctx->context);
         return MX_FFI_BAD_CONTEXT;
     }
@@ -770,7 +770,7 @@ mx_ffi_sleep(mx_http_request_t *r, int ms, const char **err)
         return MX_ERROR;
     }
 
-    if (!(ctx->context & MX_LUA_CONTEXT_WAITABLE) || ctx->cur_co == NULL) {
+    if (!mx_http_lua_can_wait(ctx) || ctx->cur_co == NULL) {
         *err = mx_http_lua_context_error(ctx->context);
         return MX_FFI_BAD_CONTEXT;
     }

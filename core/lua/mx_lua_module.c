@@ -142,6 +142,11 @@ mx_http_lua_check_context(mx_http_request_t *r, mx_uint_t contexts,
     }
 
     if (!(ctx->context & contexts)) {
+        /* lua_log_cosockets: log_by_lua* may do what a timer may */
+        if (ctx->log_waitable && (contexts & MX_LUA_CONTEXT_TIMER)) {
+            return MX_OK;
+        }
+
         *err = mx_http_lua_context_error(ctx->context);
         return MX_DECLINED;
     }

@@ -37,9 +37,17 @@ extern mx_module_t  mx_http_lua_module;
 #define MX_LUA_CONTEXT_YIELDABLE                                           \
     (MX_LUA_CONTEXT_REWRITE|MX_LUA_CONTEXT_ACCESS|MX_LUA_CONTEXT_CONTENT)
 
-/* every context whose threads may wait: ngx.sleep, cosockets */
+/*
+ * Every context whose threads may wait: ngx.sleep, cosockets. The masks
+ * of the API that waits all include MX_LUA_CONTEXT_TIMER: with
+ * lua_log_cosockets on, mx_http_lua_check_context() lets log_by_lua* do
+ * what a timer does.
+ */
 #define MX_LUA_CONTEXT_WAITABLE                                            \
     (MX_LUA_CONTEXT_YIELDABLE|MX_LUA_CONTEXT_TIMER)
+
+#define mx_http_lua_can_wait(ctx)                                          \
+    (((ctx)->context & MX_LUA_CONTEXT_WAITABLE) || (ctx)->log_waitable)
 
 /*
  * The Lua code of one *_by_lua* directive: inline code (a _block or a
@@ -204,6 +212,8 @@ struct mx_http_lua_ctx_s {
     unsigned            entered_access_phase:1;
     unsigned            entered_content_phase:1;
     unsigned            own_vm:1;        /* vm is ours to close */
+    unsigned            log_waitable:1;  /* log_by_lua* runs as an entry
+                                            thread (lua_log_cosockets) */
     unsigned            read_body_done:1;
     unsigned            waiting_more_body:1;
     unsigned            filter_eof:1;        /* ngx.arg[2] */

@@ -31,7 +31,7 @@ mx_http_lua_uthread_ctx(lua_State *L)
         return NULL;
     }
 
-    if (!(ctx->context & MX_LUA_CONTEXT_WAITABLE) || ctx->cur_co == NULL) {
+    if (!mx_http_lua_can_wait(ctx) || ctx->cur_co == NULL) {
         /* the message alone, as lua-nginx-module raises it */
         lua_pushstring(L, mx_http_lua_context_error(ctx->context));
         lua_error(L);

@@ -119,6 +119,9 @@ our $PidFile    = File::Spec->catfile($LogDir, 'nginx.pid');
 $ENV{TEST_NGINX_SERVER_ROOT} = $ServRoot;
 $ENV{TEST_NGINX_SERVROOT}  ||= $ServRoot;
 
+# the repository's lualib/, for lua_package_path when testing another nginx
+$ENV{TEST_NGINX_LUALIB_DIR} ||= "$RepoRoot/lualib";
+
 # State
 our ($NginxVersion, $NginxRawVersion, $OpenSSLVersion, $NginxVOutput);
 our %WithoutModules;
@@ -1074,7 +1077,7 @@ sub run_tests () {
         }
         $block->set_value("name", $0 . " " . $block->name);
         run_test($block);
-        $PrevBlock = $block;
+        $PrevBlock = $block unless $block->{skipped_block};
     }
 
     cleanup();
@@ -1315,6 +1318,8 @@ sub run_test ($) {
         if ($should_skip && defined $tests_to_skip) {
             my $tb = Test::More->builder;
             $tb->skip("$name - $skip_reason") for 1 .. $tests_to_skip;
+            # its --- shutdown_error_log is among the skipped tests
+            $block->{skipped_block} = 1;
 
         } elsif ($should_todo) {
             my $tb = Test::More->builder;
