@@ -322,6 +322,13 @@ typedef struct {
     int       (*read_body)(mx_http_request_t *r);
     /* the body will be dropped: MX_OK, or a status for a bad body */
     int       (*discard_body)(mx_http_request_t *r);
+    /*
+     * Watches the client for a close before the response is complete
+     * (from when the body is read): r->client_abort_handler is then
+     * called once. Data the client sends meanwhile (a pipelined request)
+     * ends the watch, as in nginx.
+     */
+    void      (*watch_client)(mx_http_request_t *r);
 } mx_http_proto_t;
 
 /* ------------------------------------------------------- request */
@@ -398,6 +405,9 @@ struct mx_http_request_s {
      * not finished (a producer that stopped on MX_AGAIN goes on).
      */
     mx_http_handler_pt          write_event_handler;
+
+    /* the client went away (see mx_http_proto_t.watch_client) */
+    mx_http_handler_pt          client_abort_handler;
     off_t                       body_sent;      /* body bytes sent */
     off_t                       bytes_sent;     /* all bytes, $bytes_sent */
     off_t                       header_size;    /* of the response header */

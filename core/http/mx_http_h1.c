@@ -46,6 +46,7 @@ typedef struct {
     unsigned             header_error:1;
     unsigned             reading_body:1;
     unsigned             continue_sent:1;
+    unsigned             watch_client:1; /* for a client abort */
 
     mx_h1_state_e        state;
 } mx_h1_conn_t;
@@ -67,12 +68,17 @@ static void mx_h1_finalize(mx_http_request_t *r, int rc);
 static int mx_h1_read_body(mx_http_request_t *r);
 static int mx_h1_discard_body(mx_http_request_t *r);
 
+static void mx_h1_watch_client(mx_http_request_t *r);
+static void mx_h1_watch_start(mx_h1_conn_t *hc);
+static void mx_h1_client_check(mx_connection_t *c);
+
 static const mx_http_proto_t  mx_h1_proto = {
     mx_h1_send_header,
     mx_h1_send_chain,
     mx_h1_finalize,
     mx_h1_read_body,
-    mx_h1_discard_body
+    mx_h1_discard_body,
+    mx_h1_watch_client
 };
 
 static http_parser_settings  mx_h1_settings;
@@ -188,6 +194,74 @@ mx_h1_detach(mx_h1_conn_t *hc, mx_http_request_t *r)
     copy->r = r;
 
     return MX_OK;
+}
+
+
+/* ------------------------------------------------------ client abort */
+
+static void
+mx_h1_watch_client(mx_http_request_t *r)
+{
+    mx_h1_conn_t  *hc = r->connection->data;
+
+    if (r->detached || hc->r != r) {
+        return;
+    }
+
+    hc->watch_client = 1;
+
+    if (hc->c->read_handler == NULL) {
+        /* not reading the body now (done, or not asked for) */
+        mx_h1_watch_start(hc);
+    }
+}
+
+
+static void
+mx_h1_watch_start(mx_h1_conn_t *hc)
+{
+    hc->c->read_handler = mx_h1_client_check;
+    mx_conn_want_read(hc->c, 1);
+}
+
+
+static void
+mx_h1_client_check(mx_connection_t *c)
+{
+    char                 buf[1];
+    ssize_t              n;
+    mx_h1_conn_t        *hc = c->data;
+    mx_http_request_t   *r = hc->r;
+    mx_http_handler_pt   h;
+
+    n = recv(c->fd, buf, 1, MSG_PEEK);
+
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+    {
+        return;
+    }
+
+    c->read_handler = NULL;
+    mx_conn_want_read(c, 0);
+    hc->watch_client = 0;
+
+    if (n > 0 || r == NULL) {
+        /* the client says more: it is there (a close cannot be seen now) */
+        return;
+    }
+
+    mx_log_error(MX_LOG_INFO, &c->log, n < 0 ? errno : 0,
+                 "client prematurely closed connection");
+
+    c->error = 1;
+    r->keepalive = 0;
+
+    h = r->client_abort_handler;
+    r->client_abort_handler = NULL;
+
+    if (h) {
+        (void) h(r);
+    }
 }
 
 
@@ -1290,6 +1364,10 @@ mx_h1_body_done(mx_h1_conn_t *hc, int rc)
         return;
     }
 
+    if (hc->watch_client) {
+        mx_h1_watch_start(hc);
+    }
+
     r->body_read = 1;
     rb->done = 1;
     rb->rest = 0;
@@ -2156,6 +2234,14 @@ mx_h1_finish(mx_http_request_t *r)
     mx_http_core_loc_conf_t  *clcf;
     size_t          rest;
     unsigned        keepalive;
+
+    hc->watch_client = 0;
+    r->client_abort_handler = NULL;
+
+    if (c->read_handler == mx_h1_client_check) {
+        c->read_handler = NULL;
+        mx_conn_want_read(c, 0);
+    }
 
     if (!r->body_read && !hc->message_complete) {
         if (!r->keepalive || (r->headers_in.expect_continue

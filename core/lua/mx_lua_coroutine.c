@@ -90,6 +90,20 @@ mx_http_lua_run_entry_args(mx_http_request_t *r, mx_http_lua_ctx_t *ctx,
     ctx->exited = 0;
     ctx->exec_uri.len = 0;
 
+    if ((context & MX_LUA_CONTEXT_YIELDABLE) && !ctx->watching_client
+        && r->proto && r->proto->watch_client)
+    {
+        mx_http_lua_loc_conf_t  *llcf;
+
+        llcf = mx_http_get_module_loc_conf(r, mx_http_lua_module);
+
+        if (llcf->check_client_abort) {
+            ctx->watching_client = 1;
+            r->client_abort_handler = mx_http_lua_client_abort;
+            r->proto->watch_client(r);
+        }
+    }
+
     return mx_http_lua_run_co(r, ctx, entry, nargs);
 }
 
@@ -969,6 +983,7 @@ const luaL_Reg  mx_lua_core_cfuncs[] = {
     { "thread_wait", mx_http_lua_uthread_wait },
     { "thread_kill", mx_http_lua_uthread_kill },
     { "thread_status", mx_http_lua_uthread_status },
+    { "on_abort", mx_http_lua_on_abort },
     { "timer_at", mx_http_lua_timer_at },
     { "timer_every", mx_http_lua_timer_every },
     { NULL, NULL }

@@ -101,6 +101,10 @@ int mx_http_lua_uthread_spawn(lua_State *L);
 int mx_http_lua_uthread_wait(lua_State *L);
 int mx_http_lua_uthread_kill(lua_State *L);
 int mx_http_lua_uthread_status(lua_State *L);
+int mx_http_lua_on_abort(lua_State *L);
+
+/* r->client_abort_handler while Lua runs (lua_check_client_abort on) */
+int mx_http_lua_client_abort(mx_http_request_t *r);
 
 /* ngx.timer.* (mx_lua_timer.c): at(), every() are classic C functions */
 int mx_http_lua_timer_at(lua_State *L);

@@ -175,6 +175,7 @@ struct mx_http_lua_ctx_s {
     mx_http_lua_co_t  **posted_last;
     mx_uint_t           uthreads;    /* user threads not ended */
     mx_http_lua_co_t   *body_co;     /* waits for the request body */
+    mx_http_lua_co_t   *on_abort;    /* ngx.on_abort()'s thread */
 
     /* the Lua code resumed from the loop came back with rc (as
      * mx_http_lua_run_co returns): goes on with what ran it */
@@ -212,6 +213,7 @@ struct mx_http_lua_ctx_s {
     unsigned            entered_access_phase:1;
     unsigned            entered_content_phase:1;
     unsigned            own_vm:1;        /* vm is ours to close */
+    unsigned            watching_client:1;  /* lua_check_client_abort */
     unsigned            log_waitable:1;  /* log_by_lua* runs as an entry
                                             thread (lua_log_cosockets) */
     unsigned            read_body_done:1;

@@ -57,6 +57,35 @@ mx_http_lua_uthread_find(mx_http_lua_ctx_t *ctx, lua_State *co)
 }
 
 
+/* a fresh record for a user thread: a collected one, or a new one */
+static mx_http_lua_co_t *
+mx_http_lua_uthread_record(mx_http_lua_ctx_t *ctx)
+{
+    mx_http_lua_co_t  *t, *next;
+
+    for (t = ctx->threads; t; t = t->next) {
+        if (t->status == MX_LUA_CO_DEAD && t != ctx->on_abort) {
+            next = t->next;
+            memset(t, 0, sizeof(mx_http_lua_co_t));
+            t->next = next;
+            t->co_ref = LUA_NOREF;
+            return t;
+        }
+    }
+
+    t = mx_pcalloc(ctx->request->pool, sizeof(mx_http_lua_co_t));
+    if (t == NULL) {
+        return NULL;
+    }
+
+    t->co_ref = LUA_NOREF;
+    t->next = ctx->threads;
+    ctx->threads = t;
+
+    return t;
+}
+
+
 /* ngx.thread.spawn(func, ...): the thread, run until it first waits */
 int
 mx_http_lua_uthread_spawn(lua_State *L)
@@ -74,28 +103,9 @@ mx_http_lua_uthread_spawn(lua_State *L)
 
     luaL_checktype(L, 1, LUA_TFUNCTION);
 
-    /* a record of a collected thread is taken again */
-    for (t = ctx->threads; t; t = t->next) {
-        if (t->status == MX_LUA_CO_DEAD) {
-            break;
-        }
-    }
-
+    t = mx_http_lua_uthread_record(ctx);
     if (t == NULL) {
-        t = mx_palloc(r->pool, sizeof(mx_http_lua_co_t));
-        if (t == NULL) {
-            return luaL_error(L, "no memory");
-        }
-
-        memset(t, 0, sizeof(mx_http_lua_co_t));
-        t->next = ctx->threads;
-        ctx->threads = t;
-
-    } else {
-        mx_http_lua_co_t  *next = t->next;
-
-        memset(t, 0, sizeof(mx_http_lua_co_t));
-        t->next = next;
+        return luaL_error(L, "no memory");
     }
 
     /* not from the VM's cache of entry threads: the user may keep it */
@@ -284,4 +294,116 @@ mx_http_lua_uthread_status(lua_State *L)
 
     lua_pushliteral(L, "zombie");
     return 1;
+}
+
+
+/*
+ * ngx.on_abort(func): func runs as a user thread if the client closes the
+ * connection while the request's Lua threads live (lua_check_client_abort
+ * on); it usually ends the request with ngx.exit(499).
+ */
+int
+mx_http_lua_on_abort(lua_State *L)
+{
+    int                      ref;
+    lua_State               *co;
+    mx_http_lua_co_t        *t;
+    mx_http_request_t       *r;
+    mx_http_lua_ctx_t       *ctx;
+    mx_http_lua_loc_conf_t  *llcf;
+
+    r = lua_getexdata(L);
+    if (r == NULL) {
+        return luaL_error(L, "no request found");
+    }
+
+    ctx = mx_http_get_module_ctx(r, mx_http_lua_module);
+    if (ctx == NULL) {
+        return luaL_error(L, "no request ctx found");
+    }
+
+    /* as lua-nginx-module, the directive is told of before the context */
+    llcf = mx_http_get_module_loc_conf(r, mx_http_lua_module);
+
+    if (!llcf->check_client_abort) {
+        lua_pushnil(L);
+        lua_pushliteral(L, "lua_check_client_abort is off");
+        return 2;
+    }
+
+    if (!(ctx->context & MX_LUA_CONTEXT_YIELDABLE) || ctx->cur_co == NULL) {
+        lua_pushstring(L, mx_http_lua_context_error(ctx->context));
+        return lua_error(L);
+    }
+
+    luaL_checktype(L, 1, LUA_TFUNCTION);
+
+    if (ctx->on_abort) {
+        lua_pushnil(L);
+        lua_pushliteral(L, "duplicate call");
+        return 2;
+    }
+
+    t = mx_http_lua_uthread_record(ctx);
+    if (t == NULL) {
+        return luaL_error(L, "no memory");
+    }
+
+    co = mx_lua_vm_new_thread(L, &ref);
+    if (co == NULL) {
+        t->status = MX_LUA_CO_DEAD;
+        return luaL_error(L, "no memory");
+    }
+
+    t->co = co;
+    t->co_ref = ref;
+    t->ctx = ctx;
+    t->parent = ctx->cur_co;
+    t->is_uthread = 1;
+
+    /* it waits for the abort; not a thread the request waits for yet */
+    t->status = MX_LUA_CO_SUSPENDED;
+    t->waiting = 1;
+
+    lua_setexdata(co, r);
+    lua_pushvalue(L, 1);
+    lua_xmove(L, co, 1);
+
+    ctx->on_abort = t;
+
+    lua_pushinteger(L, 1);
+    return 1;
+}
+
+
+/* the client closed the connection (lua_check_client_abort on) */
+int
+mx_http_lua_client_abort(mx_http_request_t *r)
+{
+    mx_http_lua_co_t   *t;
+    mx_http_lua_ctx_t  *ctx;
+
+    ctx = mx_http_get_module_ctx(r, mx_http_lua_module);
+
+    if (ctx == NULL || (ctx->entry.co == NULL && ctx->uthreads == 0)) {
+        /* no Lua runs for it now */
+        return MX_OK;
+    }
+
+    t = ctx->on_abort;
+
+    if (t) {
+        if (t->status == MX_LUA_CO_SUSPENDED && t->waiting) {
+            ctx->uthreads++;
+            mx_http_lua_wakeup_co(r, t);
+        }
+
+        return MX_OK;
+    }
+
+    /* no handler: the request ends here, as aborted */
+    mx_http_lua_del_threads(ctx);
+    ctx->resumed(r, ctx, MX_HTTP_CLIENT_CLOSED_REQUEST);
+
+    return MX_OK;
 }

@@ -89,6 +89,9 @@ ngx.thread = {
 }
 
 
+ngx.on_abort = cfuncs.on_abort
+
+
 ngx.timer = {
     at = cfuncs.timer_at,
     every = cfuncs.timer_every,
