@@ -41,6 +41,7 @@ static int mx_http_lua_handle_error(mx_http_request_t *r,
 static void mx_http_lua_post(mx_http_lua_ctx_t *ctx, mx_http_lua_co_t *co);
 static void mx_http_lua_resume_handler(struct ev_loop *loop, ev_timer *w,
     int revents);
+static void mx_http_lua_resume_posted(mx_http_lua_ctx_t *ctx);
 static void mx_http_lua_sleep_handler(struct ev_loop *loop, ev_timer *w,
     int revents);
 
@@ -300,12 +301,22 @@ mx_http_lua_unpost(mx_http_lua_ctx_t *ctx, mx_http_lua_co_t *co)
         return;
     }
 
+    /* in the queue, or among those being resumed now */
     for (pp = &ctx->posted; *pp; pp = &(*pp)->posted_next) {
+        if (*pp == co) {
+            *pp = co->posted_next;
+            goto found;
+        }
+    }
+
+    for (pp = &ctx->resuming; *pp; pp = &(*pp)->posted_next) {
         if (*pp == co) {
             *pp = co->posted_next;
             break;
         }
     }
+
+found:
 
     ctx->posted_last = &ctx->posted;
     while (*ctx->posted_last) {
@@ -445,6 +456,7 @@ mx_http_lua_del_threads(mx_http_lua_ctx_t *ctx)
     ctx->uthreads = 0;
     ctx->posted = NULL;
     ctx->posted_last = &ctx->posted;
+    ctx->resuming = NULL;
     ctx->body_co = NULL;
     ctx->cur_co = NULL;
 }
@@ -633,6 +645,18 @@ mx_http_lua_wakeup_co(mx_http_request_t *r, mx_http_lua_co_t *co)
 }
 
 
+/*
+ * Woken threads are resumed on the next turn of the loop, request after
+ * request in the order they were woken (a semaphore's waiters get their
+ * turns in its order), from one 0 timer: due on the next turn, never
+ * starved by busy sockets as an idle watcher would be.
+ */
+static mx_http_lua_ctx_t   *mx_http_lua_queue;
+static mx_http_lua_ctx_t  **mx_http_lua_queue_last = &mx_http_lua_queue;
+static mx_uint_t            mx_http_lua_queued;
+static ev_timer             mx_http_lua_queue_ev;
+
+
 static void
 mx_http_lua_post(mx_http_lua_ctx_t *ctx, mx_http_lua_co_t *co)
 {
@@ -643,24 +667,46 @@ mx_http_lua_post(mx_http_lua_ctx_t *ctx, mx_http_lua_co_t *co)
         ctx->posted_last = &co->posted_next;
     }
 
-    if (ev_is_active(&ctx->resume)) {
-        return;
+    if (!ctx->queued) {
+        ctx->queued = 1;
+        ctx->queue_next = NULL;
+        *mx_http_lua_queue_last = ctx;
+        mx_http_lua_queue_last = &ctx->queue_next;
+        mx_http_lua_queued++;
     }
 
-    /* a 0 timer: due on the next turn of the loop, never starved by
-     * busy sockets as an idle watcher would be */
-    ev_timer_init(&ctx->resume, mx_http_lua_resume_handler, 0., 0.);
-    ctx->resume.data = ctx;
-    ev_timer_start(mx_loop, &ctx->resume);
+    if (!ev_is_active(&mx_http_lua_queue_ev)) {
+        ev_timer_init(&mx_http_lua_queue_ev, mx_http_lua_resume_handler,
+                      0., 0.);
+        ev_timer_start(mx_loop, &mx_http_lua_queue_ev);
+    }
 }
 
 
 void
 mx_http_lua_cancel_resume(mx_http_lua_ctx_t *ctx)
 {
-    if (ev_is_active(&ctx->resume)) {
-        ev_timer_stop(mx_loop, &ctx->resume);
+    mx_http_lua_ctx_t  **pp;
+
+    if (!ctx->queued) {
+        return;
     }
+
+    for (pp = &mx_http_lua_queue; *pp; pp = &(*pp)->queue_next) {
+        if (*pp == ctx) {
+            *pp = ctx->queue_next;
+            break;
+        }
+    }
+
+    mx_http_lua_queue_last = &mx_http_lua_queue;
+    while (*mx_http_lua_queue_last) {
+        mx_http_lua_queue_last = &(*mx_http_lua_queue_last)->queue_next;
+    }
+
+    ctx->queued = 0;
+    ctx->queue_next = NULL;
+    mx_http_lua_queued--;
 }
 
 
@@ -692,23 +738,52 @@ mx_http_lua_thread_result(mx_http_lua_ctx_t *ctx, lua_State *L,
 static void
 mx_http_lua_resume_handler(struct ev_loop *loop, ev_timer *w, int revents)
 {
-    int                 rc, nrets;
-    mx_http_lua_co_t   *co;
-    mx_http_request_t  *r;
-    mx_http_lua_ctx_t  *ctx = w->data;
+    mx_uint_t           n;
+    mx_http_lua_ctx_t  *ctx;
 
     mx_unused(revents);
 
     ev_timer_stop(loop, w);
 
+    /* those queued now; what they wake waits for the next turn */
+    for (n = mx_http_lua_queued; n && mx_http_lua_queue; n--) {
+        ctx = mx_http_lua_queue;
+
+        mx_http_lua_queue = ctx->queue_next;
+        if (mx_http_lua_queue == NULL) {
+            mx_http_lua_queue_last = &mx_http_lua_queue;
+        }
+
+        ctx->queued = 0;
+        ctx->queue_next = NULL;
+        mx_http_lua_queued--;
+
+        mx_http_lua_resume_posted(ctx);
+    }
+
+    if (mx_http_lua_queue && !ev_is_active(w)) {
+        ev_timer_set(w, 0., 0.);
+        ev_timer_start(loop, w);
+    }
+}
+
+
+static void
+mx_http_lua_resume_posted(mx_http_lua_ctx_t *ctx)
+{
+    int                 rc, nrets;
+    mx_http_lua_co_t   *co;
+    mx_http_request_t  *r;
+
     r = ctx->request;
 
-    while (ctx->posted) {
-        co = ctx->posted;
-        ctx->posted = co->posted_next;
-        if (ctx->posted == NULL) {
-            ctx->posted_last = &ctx->posted;
-        }
+    ctx->resuming = ctx->posted;
+    ctx->posted = NULL;
+    ctx->posted_last = &ctx->posted;
+
+    while (ctx->resuming) {
+        co = ctx->resuming;
+        ctx->resuming = co->posted_next;
 
         co->posted = 0;
         co->posted_next = NULL;
@@ -730,7 +805,9 @@ mx_http_lua_resume_handler(struct ev_loop *loop, ev_timer *w, int revents)
         rc = mx_http_lua_run_co(r, ctx, co, nrets);
 
         if (rc != MX_AGAIN) {
-            /* r may be finished after this */
+            /* all ended: nothing left to resume; r may be finished after
+             * this */
+            ctx->resuming = NULL;
             ctx->resumed(r, ctx, rc);
             return;
         }

@@ -173,6 +173,9 @@ struct mx_http_lua_ctx_s {
     mx_http_lua_co_t   *threads;     /* user threads, also ended ones */
     mx_http_lua_co_t   *posted;      /* threads due to resume, in order */
     mx_http_lua_co_t  **posted_last;
+    mx_http_lua_co_t   *resuming;    /* the rest of those being resumed */
+    mx_http_lua_ctx_t  *queue_next;  /* the worker's queue of requests
+                                        with threads to resume */
     mx_uint_t           uthreads;    /* user threads not ended */
     mx_http_lua_co_t   *body_co;     /* waits for the request body */
     mx_http_lua_co_t   *on_abort;    /* ngx.on_abort()'s thread */
@@ -187,8 +190,6 @@ struct mx_http_lua_ctx_s {
     mx_str_t            exec_uri;    /* ngx.exec(): pending redirect */
     mx_str_t            exec_args;
 
-    ev_timer            resume;      /* resumes a woken entry thread on
-                                        the next turn of the loop */
 
     /* body_filter_by_lua*: the chain of the current call (ngx.arg) */
     mx_chain_t         *filter_in;
@@ -214,6 +215,7 @@ struct mx_http_lua_ctx_s {
     unsigned            entered_content_phase:1;
     unsigned            own_vm:1;        /* vm is ours to close */
     unsigned            watching_client:1;  /* lua_check_client_abort */
+    unsigned            queued:1;        /* in the worker's queue */
     unsigned            log_waitable:1;  /* log_by_lua* runs as an entry
                                             thread (lua_log_cosockets) */
     unsigned            read_body_done:1;

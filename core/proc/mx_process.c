@@ -272,6 +272,7 @@ mx_worker_loop(mx_cycle_t *cycle, int single)
         }
 
         if (mx_sig_terminate) {
+            mx_terminate = 1;
             break;
         }
 
