@@ -39,7 +39,7 @@ struct mx_resolver_ctx_s {
 
     int                       state;       /* 0: resolved */
     mx_uint_t                 naddrs;      /* >= 1 when state is 0 */
-    mx_resolver_addr_t       *addrs;       /* owned by ctx */
+    mx_resolver_addr_t       *addrs;       /* owned by ctx; IPv4 first */
 
     mx_resolver_handler_pt    handler;     /* set before mx_resolve_name */
     void                     *data;

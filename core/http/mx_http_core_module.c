@@ -43,6 +43,8 @@ static char *mx_http_core_temp_path(mx_conf_t *cf, mx_command_t *cmd,
     void *conf);
 static char *mx_http_core_server_tokens(mx_conf_t *cf, mx_command_t *cmd,
     void *conf);
+static char *mx_http_core_resolver(mx_conf_t *cf, mx_command_t *cmd,
+    void *conf);
 
 static void *mx_http_core_create_main_conf(mx_conf_t *cf);
 static char *mx_http_core_init_main_conf(mx_conf_t *cf, void *conf);
@@ -186,6 +188,15 @@ static mx_command_t  mx_http_core_commands[] = {
     { mx_string("client_body_temp_path"),
       MX_HTTP_MSL|MX_CONF_TAKE1234,
       mx_http_core_temp_path, MX_HTTP_LOC_CONF_OFFSET, 0, NULL },
+
+    { mx_string("resolver"),
+      MX_HTTP_MSL|MX_CONF_1MORE,
+      mx_http_core_resolver, MX_HTTP_LOC_CONF_OFFSET, 0, NULL },
+
+    { mx_string("resolver_timeout"),
+      MX_HTTP_MSL|MX_CONF_TAKE1,
+      mx_conf_set_msec_slot, MX_HTTP_LOC_CONF_OFFSET,
+      offsetof(mx_http_core_loc_conf_t, resolver_timeout), NULL },
 
     { mx_string("proxy_temp_path"),
       MX_HTTP_MSL|MX_CONF_1MORE,
@@ -1585,6 +1596,97 @@ mx_http_core_internal(mx_conf_t *cf, mx_command_t *cmd, void *conf)
 
 /* ---------------------------------------------------- conf structures */
 
+/* resolver address ... [valid=time] [ipv6=on|off] [status_zone=zone] */
+static char *
+mx_http_core_resolver(mx_conf_t *cf, mx_command_t *cmd, void *conf)
+{
+    mx_http_core_loc_conf_t  *clcf = conf;
+    mx_str_t                 *value, *addrs, s;
+    mx_uint_t                 i, n;
+    mx_msec_t                 valid;
+    const char               *err;
+    int                       ipv6;
+
+    mx_unused(cmd);
+
+    if (clcf->resolver != MX_CONF_UNSET_PTR) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    addrs = mx_palloc(cf->temp_pool, cf->args->nelts * sizeof(mx_str_t));
+    if (addrs == NULL) {
+        return MX_CONF_ERROR;
+    }
+
+    n = 0;
+    valid = 0;
+    ipv6 = 1;           /* nginx asks for both families by default */
+
+    for (i = 1; i < cf->args->nelts; i++) {
+
+        if (value[i].len >= 6
+            && memcmp(value[i].data, "valid=", 6) == 0)
+        {
+            s.data = value[i].data + 6;
+            s.len = value[i].len - 6;
+
+            /* seconds: "ms" is refused as nginx does */
+            valid = (s.len >= 2 && memmem(s.data, s.len, "ms", 2))
+                    ? MX_ERROR : mx_parse_time(&s, 1);
+            if (valid == MX_ERROR) {
+                goto invalid;
+            }
+            continue;
+        }
+
+        if (value[i].len >= 5
+            && memcmp(value[i].data, "ipv6=", 5) == 0)
+        {
+            if (mx_str_eq(&value[i], "ipv6=on") == MX_OK) {
+                ipv6 = 1;
+
+            } else if (mx_str_eq(&value[i], "ipv6=off") == MX_OK) {
+                ipv6 = 0;
+
+            } else {
+                goto invalid;
+            }
+            continue;
+        }
+
+        if (value[i].len >= 12
+            && memcmp(value[i].data, "status_zone=", 12) == 0)
+        {
+            continue;
+        }
+
+        addrs[n++] = value[i];
+    }
+
+    if (n == 0) {
+        mx_conf_log_error(MX_LOG_EMERG, cf, 0, "no name servers defined");
+        return MX_CONF_ERROR;
+    }
+
+    clcf->resolver = mx_resolver_create(cf->pool, addrs, n,
+                                        (time_t) (valid / 1000), ipv6, &err);
+    if (clcf->resolver == NULL) {
+        mx_conf_log_error(MX_LOG_EMERG, cf, 0, "%s", err);
+        return MX_CONF_ERROR;
+    }
+
+    return MX_CONF_OK;
+
+invalid:
+
+    mx_conf_log_error(MX_LOG_EMERG, cf, 0, "invalid parameter: %.*s",
+                      MX_STR_ARG(value[i]));
+    return MX_CONF_ERROR;
+}
+
+
 static void *
 mx_http_core_create_main_conf(mx_conf_t *cf)
 {
@@ -1694,6 +1796,8 @@ mx_http_core_create_loc_conf(mx_conf_t *cf)
     clcf->absolute_redirect = MX_CONF_UNSET;
     clcf->port_in_redirect = MX_CONF_UNSET;
     clcf->server_name_in_redirect = MX_CONF_UNSET;
+    clcf->resolver = MX_CONF_UNSET_PTR;
+    clcf->resolver_timeout = MX_CONF_UNSET_MSEC;
 
     return clcf;
 }
@@ -1805,6 +1909,10 @@ mx_http_core_merge_loc_conf(mx_conf_t *cf, void *parent, void *child)
     if (conf->add_headers == NULL) {
         conf->add_headers = prev->add_headers;
     }
+
+    mx_conf_merge_ptr_value(conf->resolver, prev->resolver, NULL);
+    mx_conf_merge_msec_value(conf->resolver_timeout, prev->resolver_timeout,
+                             30000);
 
     return MX_CONF_OK;
 }

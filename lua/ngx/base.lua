@@ -152,7 +152,9 @@ require "resty.core.uri"
 require "resty.core.base64"
 require "resty.core.regex"
 require "resty.core.shdict"
+require "resty.core.socket_tcp"
 require "resty.core.thread"
+require "resty.core.socket_udp"
 
 
 return ngx

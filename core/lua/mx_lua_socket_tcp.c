@@ -1,0 +1,2661 @@
+#include "mx_lua_socket_tcp.h"
+#include "mx_event_connect.h"
+#include "mx_cycle.h"
+
+#include <arpa/inet.h>
+#include <netinet/tcp.h>
+#include <sys/un.h>
+
+/*
+ * TCP cosockets, after lua-nginx-module's ngx_http_lua_socket_tcp.c: the
+ * same states, messages and keepalive pools, on mx_connection_t.
+ *
+ * Data read from the peer goes to s->buf (lua_socket_buffer_size bytes);
+ * the receive pattern at work (s->mode) moves what it takes to s->out,
+ * the answer handed to Lua. The read buffer never grows: it refills only
+ * once the pattern took all of it, so memory grows with the answer only,
+ * as data arrives.
+ *
+ * The idle connections of a pool are its items: a LIFO list (the most
+ * recently idle is reused first, the oldest is closed for room) and a
+ * free list, pool->size of them. pool->connections counts, as the
+ * reference does, the pool's idle connections, the busy ones made while
+ * it existed and the connects queued for it (opts.backlog); the pool goes
+ * away when that falls to 0.
+ */
+
+#define MX_LUA_SOCKET_FT_ERROR    1
+#define MX_LUA_SOCKET_FT_TIMEOUT  2
+#define MX_LUA_SOCKET_FT_CLOSED   3
+#define MX_LUA_SOCKET_FT_NOMEM    4
+
+#define MX_LUA_SOCKET_RECV_UNTIL  5
+
+#define MX_LUA_SOCKET_POOL_BUCKETS  64     /* a power of two */
+
+
+typedef struct mx_lua_socket_pool_s  mx_lua_socket_pool_t;
+typedef struct mx_lua_socket_item_s  mx_lua_socket_item_t;
+
+/* one thread waiting on a socket, and the record its cleanup gets */
+typedef struct {
+    mx_lua_socket_tcp_t      *s;
+    mx_http_lua_co_t         *co;        /* set until the outcome is
+                                            collected */
+} mx_lua_socket_waiter_t;
+
+struct mx_lua_socket_item_s {
+    mx_lua_socket_item_t     *prev;      /* idle list, or free list */
+    mx_lua_socket_item_t     *next;
+    mx_lua_socket_pool_t     *pool;
+    mx_connection_t          *c;         /* NULL when free */
+    mx_uint_t                 reused;
+};
+
+struct mx_lua_socket_pool_s {
+    mx_lua_socket_pool_t     *next;      /* in its bucket */
+    mx_int_t                  size;
+    mx_int_t                  backlog;   /* -1: connects are not queued */
+    mx_int_t                  connections;
+    mx_int_t                  queued;
+
+    mx_lua_socket_item_t     *idle;      /* newest first */
+    mx_lua_socket_item_t     *idle_last;
+    mx_lua_socket_item_t     *free;
+
+    mx_lua_socket_tcp_t      *queue;     /* queued connects, oldest first */
+    mx_lua_socket_tcp_t      *queue_last;
+    ev_timer                  resume;    /* a queued connect may go on */
+
+    mx_lua_socket_item_t     *items;
+    size_t                    key_len;
+    u_char                    key[];
+};
+
+struct mx_lua_socket_pattern_s {
+    size_t                    len;
+    int                       state;     /* pattern bytes matched; -1: the
+                                            last piece was returned */
+    unsigned                  inclusive:1;
+    size_t                   *border;    /* KMP: border[i] is the longest
+                                            proper border of pat[0..i] */
+    u_char                    pat[];
+};
+
+struct mx_lua_socket_tcp_s {
+    mx_http_request_t        *request;   /* of the last connect() */
+    mx_pool_cleanup_t        *cleanup;   /* on request->pool till it ends */
+    mx_http_lua_loc_conf_t   *conf;      /* the request's location's */
+    mx_connection_t          *c;
+    mx_lua_socket_pool_t     *spool;     /* counted in its connections */
+    mx_resolver_ctx_t        *rctx;
+
+    mx_lua_socket_tcp_t      *qprev;     /* in spool's connect queue */
+    mx_lua_socket_tcp_t      *qnext;
+    ev_timer                  qtimer;
+
+    u_char                   *key;       /* the pool's key (malloc) */
+    size_t                    key_len;
+    size_t                    key_size;
+    u_char                   *host;      /* as given to connect() */
+    size_t                    host_len;
+    size_t                    host_size;
+    int                       port;
+
+    struct sockaddr_storage   sockaddr;
+    socklen_t                 socklen;
+    char                      addr[128]; /* "127.0.0.1", "unix:/path" */
+
+    /* as set by settimeout(s); 0: the location's */
+    mx_msec_t                 connect_timeout;
+    mx_msec_t                 send_timeout;
+    mx_msec_t                 read_timeout;
+
+    mx_lua_socket_waiter_t    reader;
+    mx_lua_socket_waiter_t    writer;    /* sending or connecting */
+
+    /* reading */
+    u_char                   *buf;
+    u_char                   *pos;
+    u_char                   *last;
+    u_char                   *end;
+    u_char                   *out;
+    size_t                    out_len;
+    size_t                    out_size;
+    int                       mode;      /* MX_LUA_SOCKET_RECV_* */
+    size_t                    length;    /* of the request: bytes, max or
+                                            a receiveuntil size */
+    size_t                    rest;
+    mx_lua_socket_pattern_t  *pattern;
+    int                       read_rc;   /* MX_AGAIN while it runs */
+    int                       read_ft;
+    int                       read_errno;
+
+    /* writing */
+    const u_char             *send_data;
+    size_t                    send_len;
+    size_t                    sent;
+    int                       write_rc;
+    int                       write_ft;
+    int                       write_errno;
+
+    int                       conn_rc;
+    const char               *conn_err;
+
+    mx_uint_t                 reused;
+
+    char                      rerr[96];
+    char                      werr[384];
+
+    unsigned                  ended:1;       /* request is gone */
+    unsigned                  connecting:1;  /* till the outcome is
+                                                collected */
+    unsigned                  conn_pending:1;
+    unsigned                  queued:1;
+    unsigned                  read_closed:1;
+    unsigned                  write_closed:1;
+    unsigned                  eof:1;
+};
+
+
+static int mx_lua_socket_tcp_owner(mx_http_request_t *r,
+    mx_lua_socket_tcp_t *s, const char **err);
+static int mx_lua_socket_tcp_connect_peer(mx_lua_socket_tcp_t *s,
+    mx_lua_socket_pool_t *spool, int resuming);
+static int mx_lua_socket_tcp_parse(mx_lua_socket_tcp_t *s);
+static int mx_lua_socket_tcp_resolve(mx_lua_socket_tcp_t *s);
+static void mx_lua_socket_tcp_resolve_handler(mx_resolver_ctx_t *ctx);
+static int mx_lua_socket_tcp_connect_addr(mx_lua_socket_tcp_t *s);
+static void mx_lua_socket_tcp_connect_done(mx_lua_socket_tcp_t *s, int rc);
+static void mx_lua_socket_tcp_connected_handler(mx_lua_socket_tcp_t *s);
+static int mx_lua_socket_tcp_read(mx_lua_socket_tcp_t *s, size_t *got);
+static int mx_lua_socket_tcp_filter(mx_lua_socket_tcp_t *s, size_t size);
+static int mx_lua_socket_tcp_until(mx_lua_socket_tcp_t *s, size_t size);
+static int mx_lua_socket_tcp_out(mx_lua_socket_tcp_t *s, const u_char *p,
+    size_t n);
+static void mx_lua_socket_tcp_out_reset(mx_lua_socket_tcp_t *s);
+static int mx_lua_socket_tcp_recv_start(mx_http_request_t *r,
+    mx_lua_socket_tcp_t *s, const u_char **data, size_t *len,
+    const char **err);
+static int mx_lua_socket_tcp_recv_outcome(mx_lua_socket_tcp_t *s,
+    const u_char **data, size_t *len, const char **err);
+static int mx_lua_socket_tcp_send(mx_lua_socket_tcp_t *s);
+static void mx_lua_socket_tcp_read_handler(mx_connection_t *c);
+static void mx_lua_socket_tcp_write_handler(mx_connection_t *c);
+static void mx_lua_socket_tcp_read_error(mx_lua_socket_tcp_t *s, int ft);
+static void mx_lua_socket_tcp_write_error(mx_lua_socket_tcp_t *s, int ft);
+static void mx_lua_socket_tcp_finalize_read(mx_lua_socket_tcp_t *s);
+static void mx_lua_socket_tcp_finalize_write(mx_lua_socket_tcp_t *s);
+static void mx_lua_socket_tcp_finalize(mx_lua_socket_tcp_t *s);
+static void mx_lua_socket_tcp_request_done(void *data);
+static int mx_lua_socket_tcp_wait(mx_http_request_t *r,
+    mx_lua_socket_waiter_t *w, const char **err);
+static void mx_lua_socket_tcp_wake(mx_lua_socket_waiter_t *w);
+static void mx_lua_socket_tcp_collected(mx_lua_socket_waiter_t *w);
+static void mx_lua_socket_tcp_abandoned(void *data);
+static mx_msec_t mx_lua_socket_tcp_connect_timeout(mx_lua_socket_tcp_t *s);
+static mx_msec_t mx_lua_socket_tcp_send_timeout(mx_lua_socket_tcp_t *s);
+static mx_msec_t mx_lua_socket_tcp_read_timeout(mx_lua_socket_tcp_t *s);
+static const char *mx_lua_socket_tcp_error(int ft, int err, char *buf,
+    size_t size);
+static mx_uint_t mx_lua_socket_tcp_err_level(int err);
+static int mx_lua_socket_tcp_log_errors(mx_http_request_t *r);
+static int mx_lua_socket_tcp_sockopt(int option, int *level, int *name);
+static int mx_lua_socket_tcp_set_str(u_char **p, size_t *size,
+    size_t *len, const u_char *data, size_t n);
+
+static mx_lua_socket_pool_t *mx_lua_socket_pool_find(const u_char *key,
+    size_t len);
+static mx_lua_socket_pool_t *mx_lua_socket_pool_create(const u_char *key,
+    size_t len, mx_int_t size, mx_int_t backlog);
+static void mx_lua_socket_pool_free(mx_lua_socket_pool_t *spool);
+static void mx_lua_socket_pool_release(mx_lua_socket_tcp_t *s);
+static void mx_lua_socket_pool_resume(mx_lua_socket_pool_t *spool);
+static void mx_lua_socket_pool_resume_handler(struct ev_loop *loop,
+    ev_timer *w, int revents);
+static void mx_lua_socket_pool_dequeue(mx_lua_socket_tcp_t *s);
+static void mx_lua_socket_queue_timeout(struct ev_loop *loop, ev_timer *w,
+    int revents);
+static void mx_lua_socket_item_close(mx_lua_socket_item_t *item);
+static void mx_lua_socket_idle_handler(mx_connection_t *c);
+
+
+static mx_lua_socket_pool_t  *mx_lua_socket_pools[MX_LUA_SOCKET_POOL_BUCKETS];
+
+
+/* ------------------------------------------------------------ objects */
+
+int
+mx_ffi_socket_tcp_check(mx_http_request_t *r, const char **err)
+{
+    if (r == NULL) {
+        *err = "no request found";
+        return MX_FFI_BAD_CONTEXT;
+    }
+
+    if (mx_http_lua_check_context(r, MX_LUA_CONTEXT_COSOCKET, err) != MX_OK)
+    {
+        return MX_FFI_BAD_CONTEXT;
+    }
+
+    return MX_OK;
+}
+
+
+mx_lua_socket_tcp_t *
+mx_ffi_socket_tcp_new(void)
+{
+    mx_lua_socket_tcp_t  *s;
+
+    s = calloc(1, sizeof(mx_lua_socket_tcp_t));
+    if (s == NULL) {
+        return NULL;
+    }
+
+    s->reader.s = s;
+    s->writer.s = s;
+    s->read_rc = MX_OK;
+    s->write_rc = MX_OK;
+    s->conn_rc = MX_OK;
+
+    ev_init(&s->qtimer, mx_lua_socket_queue_timeout);
+    s->qtimer.data = s;
+
+    return s;
+}
+
+
+void
+mx_ffi_socket_tcp_free(mx_lua_socket_tcp_t *s)
+{
+    if (s == NULL) {
+        return;
+    }
+
+    if (s->cleanup) {
+        s->cleanup->handler = NULL;
+        s->cleanup = NULL;
+    }
+
+    /* a waiting thread keeps its socket alive; this is for safety only */
+    mx_lua_socket_tcp_collected(&s->reader);
+    mx_lua_socket_tcp_collected(&s->writer);
+
+    mx_lua_socket_tcp_finalize(s);
+
+    free(s->buf);
+    free(s->out);
+    free(s->key);
+    free(s->host);
+    free(s);
+}
+
+
+/* the checks every operation on a connected socket starts with */
+static int
+mx_lua_socket_tcp_owner(mx_http_request_t *r, mx_lua_socket_tcp_t *s,
+    const char **err)
+{
+    if (s->request != r || s->ended) {
+        *err = "bad request";
+        return MX_FFI_BAD_CONTEXT;
+    }
+
+    return MX_OK;
+}
+
+
+/* ------------------------------------------------------------ connect */
+
+int
+mx_ffi_socket_tcp_connect(mx_http_request_t *r, mx_lua_socket_tcp_t *s,
+    const u_char *host, size_t host_len, int port, const u_char *key,
+    size_t key_len, int pool_size, int backlog, const char **err)
+{
+    int                      rc;
+    mx_pool_cleanup_t       *cln;
+    mx_lua_socket_pool_t    *spool;
+    mx_http_lua_loc_conf_t  *llcf;
+
+    if (mx_ffi_socket_tcp_check(r, err) != MX_OK) {
+        return MX_FFI_BAD_CONTEXT;
+    }
+
+    if (s->request && (s->request != r || s->ended)) {
+        *err = "bad request";
+        return MX_FFI_BAD_CONTEXT;
+    }
+
+    if (s->connecting) {
+        *err = "socket busy connecting";
+        return MX_ERROR;
+    }
+
+    if (s->reader.co) {
+        *err = "socket busy reading";
+        return MX_ERROR;
+    }
+
+    if (s->writer.co) {
+        *err = "socket busy writing";
+        return MX_ERROR;
+    }
+
+    /* as the reference: connecting again drops the old connection */
+    mx_lua_socket_tcp_finalize(s);
+
+    llcf = mx_http_get_module_loc_conf(r, mx_http_lua_module);
+
+    if (pool_size < 0) {
+        pool_size = (int) llcf->socket_pool_size;
+    }
+
+    if (s->cleanup == NULL) {
+        cln = mx_pool_cleanup_add(r->pool, 0);
+        if (cln == NULL) {
+            *err = "no memory";
+            return MX_ERROR;
+        }
+
+        cln->handler = mx_lua_socket_tcp_request_done;
+        cln->data = s;
+        s->cleanup = cln;
+    }
+
+    s->request = r;
+    s->conf = llcf;
+    s->reused = 0;
+    s->read_closed = 0;
+    s->write_closed = 0;
+    s->eof = 0;
+    s->pos = s->buf;
+    s->last = s->buf;
+    s->out_len = 0;
+
+    if (mx_lua_socket_tcp_set_str(&s->key, &s->key_size, &s->key_len, key,
+                                  key_len) != MX_OK
+        || mx_lua_socket_tcp_set_str(&s->host, &s->host_size, &s->host_len,
+                                     host, host_len) != MX_OK)
+    {
+        *err = "no memory";
+        return MX_ERROR;
+    }
+
+    s->port = port;
+
+    spool = mx_lua_socket_pool_find(key, key_len);
+
+    if (spool == NULL && pool_size > 0) {
+        spool = mx_lua_socket_pool_create(key, key_len, pool_size, backlog);
+        if (spool == NULL) {
+            *err = "no memory";
+            return MX_ERROR;
+        }
+    }
+
+    rc = mx_lua_socket_tcp_connect_peer(s, spool, 0);
+
+    if (rc == MX_AGAIN) {
+        s->connecting = 1;
+        s->conn_pending = 1;
+        s->conn_rc = MX_AGAIN;
+
+        if (mx_lua_socket_tcp_wait(r, &s->writer, err) != MX_OK) {
+            s->connecting = 0;
+            s->conn_pending = 0;
+            mx_lua_socket_tcp_finalize(s);
+            return MX_FFI_BAD_CONTEXT;
+        }
+
+        return MX_AGAIN;
+    }
+
+    if (rc != MX_OK) {
+        *err = s->conn_err;
+        mx_lua_socket_tcp_finalize(s);
+        return MX_ERROR;
+    }
+
+    return MX_OK;
+}
+
+
+int
+mx_ffi_socket_tcp_connect_result(mx_http_request_t *r,
+    mx_lua_socket_tcp_t *s, const char **err)
+{
+    if (s->conn_pending) {
+        mx_lua_socket_tcp_wait(r, &s->writer, err);
+        return MX_AGAIN;
+    }
+
+    mx_lua_socket_tcp_collected(&s->writer);
+    s->connecting = 0;
+
+    if (s->conn_rc != MX_OK) {
+        *err = s->conn_err;
+        return MX_ERROR;
+    }
+
+    return MX_OK;
+}
+
+
+/*
+ * The idle connection of the pool, or a new one (queued when the pool's
+ * backlog says so). MX_OK, MX_AGAIN, MX_ERROR with s->conn_err; resuming:
+ * a queued connect going on, already counted.
+ */
+static int
+mx_lua_socket_tcp_connect_peer(mx_lua_socket_tcp_t *s,
+    mx_lua_socket_pool_t *spool, int resuming)
+{
+    int                    rc;
+    mx_connection_t       *c, *client;
+    mx_lua_socket_item_t  *item;
+    mx_msec_t              timeout;
+
+    if (spool) {
+        item = spool->idle;
+
+        if (item) {
+            spool->idle = item->next;
+            if (spool->idle) {
+                spool->idle->prev = NULL;
+
+            } else {
+                spool->idle_last = NULL;
+            }
+
+            item->next = spool->free;
+            item->prev = NULL;
+            spool->free = item;
+
+            c = item->c;
+            item->c = NULL;
+
+            mx_conn_want_read(c, 0);
+            mx_conn_want_write(c, 0);
+            mx_conn_read_timer(c, 0);
+            mx_conn_write_timer(c, 0);
+
+            client = s->request->connection;
+            c->log = client->log;
+            c->number = client->log.connection;
+            c->idle = 0;
+            c->close = 0;
+            c->data = s;
+            c->read_handler = mx_lua_socket_tcp_read_handler;
+            c->write_handler = mx_lua_socket_tcp_write_handler;
+
+            s->c = c;
+            s->reused = item->reused + 1;
+
+            /* the idle connection's count is the socket's now */
+            if (!resuming) {
+                s->spool = spool;
+
+            } else {
+                spool->connections--;
+            }
+
+            return MX_OK;
+        }
+
+        if (!resuming) {
+            spool->connections++;
+            s->spool = spool;
+
+            if (spool->backlog >= 0 && spool->connections > spool->size) {
+
+                if (spool->connections > spool->size + spool->backlog) {
+                    s->conn_err = "too many waiting connect operations";
+                    return MX_ERROR;
+                }
+
+                s->qnext = NULL;
+                s->qprev = spool->queue_last;
+                if (spool->queue_last) {
+                    spool->queue_last->qnext = s;
+
+                } else {
+                    spool->queue = s;
+                }
+
+                spool->queue_last = s;
+                spool->queued++;
+                s->queued = 1;
+
+                timeout = mx_lua_socket_tcp_connect_timeout(s);
+                ev_timer_set(&s->qtimer, (ev_tstamp) timeout / 1000.0, 0.0);
+                ev_timer_start(mx_loop, &s->qtimer);
+
+                return MX_AGAIN;
+            }
+        }
+    }
+
+    rc = mx_lua_socket_tcp_parse(s);
+
+    if (rc == MX_DECLINED) {
+        return mx_lua_socket_tcp_resolve(s);
+    }
+
+    if (rc != MX_OK) {
+        return MX_ERROR;
+    }
+
+    return mx_lua_socket_tcp_connect_addr(s);
+}
+
+
+/*
+ * s->host into s->sockaddr: MX_OK for an address, MX_DECLINED for a name
+ * to resolve, MX_ERROR with s->conn_err (nginx's ngx_parse_url() errors).
+ */
+static int
+mx_lua_socket_tcp_parse(mx_lua_socket_tcp_t *s)
+{
+    size_t                 len;
+    u_char                *host, *p;
+    char                   text[INET6_ADDRSTRLEN + 1];
+    struct sockaddr_un    *sun;
+    struct sockaddr_in    *sin;
+    struct sockaddr_in6   *sin6;
+
+    host = s->host;
+    len = s->host_len;
+
+    memset(&s->sockaddr, 0, sizeof(s->sockaddr));
+
+    if (len >= 5 && strncasecmp((char *) host, "unix:", 5) == 0) {
+        p = host + 5;
+        len -= 5;
+
+        sun = (struct sockaddr_un *) &s->sockaddr;
+
+        if (len == 0) {
+            snprintf(s->werr, sizeof(s->werr), "failed to parse host name "
+                     "\"%.*s\": no path in the unix domain socket",
+                     (int) s->host_len, (char *) host);
+            s->conn_err = s->werr;
+            return MX_ERROR;
+        }
+
+        if (len >= sizeof(sun->sun_path)) {
+            snprintf(s->werr, sizeof(s->werr), "failed to parse host name "
+                     "\"%.*s\": too long path in the unix domain socket",
+                     (int) mx_min(s->host_len, 256), (char *) host);
+            s->conn_err = s->werr;
+            return MX_ERROR;
+        }
+
+        sun->sun_family = AF_UNIX;
+        memcpy(sun->sun_path, p, len);
+        s->socklen = sizeof(struct sockaddr_un);
+
+        snprintf(s->addr, sizeof(s->addr), "unix:%.*s", (int) len,
+                 (char *) p);
+
+        return MX_OK;
+    }
+
+    if (len == 0) {
+        s->conn_err = "failed to parse host name \"\": no host";
+        return MX_ERROR;
+    }
+
+    p = host;
+
+    if (host[0] == '[' && host[len - 1] == ']') {
+        p = host + 1;
+        len -= 2;
+    }
+
+    if (len < sizeof(text)) {
+        memcpy(text, p, len);
+        text[len] = '\0';
+
+        sin = (struct sockaddr_in *) &s->sockaddr;
+
+        if (inet_pton(AF_INET, text, &sin->sin_addr) == 1) {
+            sin->sin_family = AF_INET;
+            sin->sin_port = htons((in_port_t) s->port);
+            s->socklen = sizeof(struct sockaddr_in);
+            snprintf(s->addr, sizeof(s->addr), "%s", text);
+            return MX_OK;
+        }
+
+        sin6 = (struct sockaddr_in6 *) &s->sockaddr;
+
+        if (inet_pton(AF_INET6, text, &sin6->sin6_addr) == 1) {
+            sin6->sin6_family = AF_INET6;
+            sin6->sin6_port = htons((in_port_t) s->port);
+            s->socklen = sizeof(struct sockaddr_in6);
+            snprintf(s->addr, sizeof(s->addr), "%s", text);
+            return MX_OK;
+        }
+    }
+
+    if (p != host) {
+        snprintf(s->werr, sizeof(s->werr), "failed to parse host name "
+                 "\"%.*s\": invalid IPv6 address",
+                 (int) mx_min(s->host_len, 256), (char *) host);
+        s->conn_err = s->werr;
+        return MX_ERROR;
+    }
+
+    return MX_DECLINED;
+}
+
+
+static int
+mx_lua_socket_tcp_resolve(mx_lua_socket_tcp_t *s)
+{
+    mx_str_t                   name;
+    mx_resolver_ctx_t         *rctx;
+    mx_http_core_loc_conf_t   *clcf;
+
+    clcf = mx_http_get_module_loc_conf(s->request, mx_http_core_module);
+
+    name.data = s->host;
+    name.len = s->host_len;
+
+    if (clcf->resolver == NULL) {
+        snprintf(s->werr, sizeof(s->werr),
+                 "no resolver defined to resolve \"%.*s\"",
+                 (int) mx_min(name.len, 256), (char *) name.data);
+        s->conn_err = s->werr;
+        return MX_ERROR;
+    }
+
+    rctx = mx_resolve_start(clcf->resolver, &name, clcf->resolver_timeout);
+    if (rctx == NULL) {
+        s->conn_err = "failed to start the resolver";
+        return MX_ERROR;
+    }
+
+    rctx->handler = mx_lua_socket_tcp_resolve_handler;
+    rctx->data = s;
+
+    if (mx_resolve_name(rctx) != MX_OK) {
+        mx_resolve_name_done(rctx);
+        snprintf(s->werr, sizeof(s->werr), "%.*s could not be resolved",
+                 (int) mx_min(name.len, 256), (char *) name.data);
+        s->conn_err = s->werr;
+        return MX_ERROR;
+    }
+
+    s->rctx = rctx;
+
+    return MX_AGAIN;
+}
+
+
+static void
+mx_lua_socket_tcp_resolve_handler(mx_resolver_ctx_t *ctx)
+{
+    int                    rc;
+    mx_uint_t              i;
+    struct sockaddr_in    *sin;
+    struct sockaddr_in6   *sin6;
+    mx_lua_socket_tcp_t   *s = ctx->data;
+
+    s->rctx = NULL;
+
+    if (ctx->state || ctx->naddrs == 0) {
+        snprintf(s->werr, sizeof(s->werr),
+                 "%.*s could not be resolved (%d: %s)",
+                 (int) mx_min(ctx->name.len, 256), (char *) ctx->name.data,
+                 ctx->state, mx_resolver_strerror(ctx->state));
+        mx_resolve_name_done(ctx);
+        s->conn_err = s->werr;
+        mx_lua_socket_tcp_connect_done(s, MX_ERROR);
+        return;
+    }
+
+    /* as the reference: one of the addresses, at random */
+    i = ctx->naddrs == 1 ? 0 : (mx_uint_t) random() % ctx->naddrs;
+
+    memcpy(&s->sockaddr, &ctx->addrs[i].sockaddr, ctx->addrs[i].socklen);
+    s->socklen = ctx->addrs[i].socklen;
+
+    mx_resolve_name_done(ctx);
+
+    if (s->sockaddr.ss_family == AF_INET6) {
+        sin6 = (struct sockaddr_in6 *) &s->sockaddr;
+        sin6->sin6_port = htons((in_port_t) s->port);
+        inet_ntop(AF_INET6, &sin6->sin6_addr, s->addr, sizeof(s->addr));
+
+    } else {
+        sin = (struct sockaddr_in *) &s->sockaddr;
+        sin->sin_port = htons((in_port_t) s->port);
+        inet_ntop(AF_INET, &sin->sin_addr, s->addr, sizeof(s->addr));
+    }
+
+    rc = mx_lua_socket_tcp_connect_addr(s);
+
+    if (rc != MX_AGAIN) {
+        mx_lua_socket_tcp_connect_done(s, rc);
+    }
+}
+
+
+static int
+mx_lua_socket_tcp_connect_addr(mx_lua_socket_tcp_t *s)
+{
+    int                 fd, rc, err;
+    char                name[160];
+    mx_log_t           *log;
+    mx_connection_t    *c;
+
+    log = &s->request->connection->log;
+
+    fd = socket(s->sockaddr.ss_family,
+                SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd == -1) {
+        err = errno;
+        mx_log_error(MX_LOG_ALERT, log, err, "socket() failed");
+        s->conn_err = mx_lua_socket_tcp_error(MX_LUA_SOCKET_FT_ERROR, err,
+                                              s->werr, sizeof(s->werr));
+        return MX_ERROR;
+    }
+
+    c = mx_conn_create_outgoing(fd, log, s->request->connection);
+    if (c == NULL) {
+        s->conn_err = "no live connection";
+        return MX_ERROR;
+    }
+
+    c->data = s;
+    c->read_handler = mx_lua_socket_tcp_read_handler;
+    c->write_handler = mx_lua_socket_tcp_write_handler;
+    s->c = c;
+
+    if (s->sockaddr.ss_family == AF_UNIX) {
+        /* as nginx: no TCP_NODELAY to set on these */
+        c->tcp_nodelay = 1;
+    }
+
+    do {
+        rc = connect(fd, (struct sockaddr *) &s->sockaddr, s->socklen);
+    } while (rc == -1 && errno == EINTR);
+
+    if (rc == 0) {
+        return MX_OK;
+    }
+
+    err = errno;
+
+    if (err == EINPROGRESS) {
+        mx_conn_want_write(c, 1);
+        mx_conn_write_timer(c, mx_lua_socket_tcp_connect_timeout(s));
+        return MX_AGAIN;
+    }
+
+    if (s->sockaddr.ss_family == AF_UNIX) {
+        snprintf(name, sizeof(name), "%s", s->addr);
+
+    } else if (s->sockaddr.ss_family == AF_INET6) {
+        snprintf(name, sizeof(name), "[%s]:%d", s->addr, s->port);
+
+    } else {
+        snprintf(name, sizeof(name), "%s:%d", s->addr, s->port);
+    }
+
+    /* nginx's ngx_event_connect_peer() logs this whatever
+     * lua_socket_log_errors says */
+    /* (Linux says EAGAIN for a unix socket whose listen queue is full) */
+    if (err == ECONNREFUSED || err == EAGAIN || err == ECONNRESET
+        || err == ENETUNREACH || err == EHOSTUNREACH || err == ENETDOWN
+        || err == EHOSTDOWN)
+    {
+        mx_log_error(MX_LOG_ERR, &c->log, err, "connect() to %s failed",
+                     name);
+
+    } else {
+        mx_log_error(MX_LOG_CRIT, &c->log, err, "connect() to %s failed",
+                     name);
+    }
+
+    s->conn_err = mx_lua_socket_tcp_error(MX_LUA_SOCKET_FT_ERROR, err,
+                                          s->werr, sizeof(s->werr));
+    return MX_ERROR;
+}
+
+
+/* the end of a connect that waited: its outcome for the waiting thread */
+static void
+mx_lua_socket_tcp_connect_done(mx_lua_socket_tcp_t *s, int rc)
+{
+    s->conn_pending = 0;
+    s->conn_rc = rc;
+
+    if (rc != MX_OK) {
+        mx_lua_socket_tcp_finalize(s);
+    }
+
+    mx_lua_socket_tcp_wake(&s->writer);
+}
+
+
+static void
+mx_lua_socket_tcp_connected_handler(mx_lua_socket_tcp_t *s)
+{
+    int               err;
+    socklen_t         len;
+    mx_connection_t  *c = s->c;
+
+    if (c->write_timedout) {
+        c->write_timedout = 0;
+
+        if (s->conf->socket_log_errors) {
+            mx_log_error(MX_LOG_ERR, &s->request->connection->log, 0,
+                         "lua tcp socket connect timed out, when connecting "
+                         "to %s:%d", s->addr, s->port);
+        }
+
+        s->conn_err = "timeout";
+        mx_lua_socket_tcp_connect_done(s, MX_ERROR);
+        return;
+    }
+
+    mx_conn_write_timer(c, 0);
+    mx_conn_want_write(c, 0);
+
+    err = 0;
+    len = sizeof(err);
+
+    if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len) == -1) {
+        err = errno;
+    }
+
+    if (err) {
+        if (s->conf->socket_log_errors) {
+            mx_log_error(MX_LOG_ERR, &c->log, err, "connect() failed");
+        }
+
+        s->conn_err = mx_lua_socket_tcp_error(MX_LUA_SOCKET_FT_ERROR, err,
+                                              s->werr, sizeof(s->werr));
+        mx_lua_socket_tcp_connect_done(s, MX_ERROR);
+        return;
+    }
+
+    mx_lua_socket_tcp_connect_done(s, MX_OK);
+}
+
+
+/* ---------------------------------------------------------- receiving */
+
+int
+mx_ffi_socket_tcp_receive(mx_http_request_t *r, mx_lua_socket_tcp_t *s,
+    int mode, size_t size, const u_char **data, size_t *len,
+    const char **err)
+{
+    *data = NULL;
+    *len = 0;
+
+    if (r == NULL) {
+        *err = "no request found";
+        return MX_FFI_BAD_CONTEXT;
+    }
+
+    if (s == NULL || s->c == NULL || s->read_closed) {
+        if (mx_lua_socket_tcp_log_errors(r)) {
+            mx_log_error(MX_LOG_ERR, &r->connection->log, 0,
+                         "attempt to receive data on a closed socket: u:%p, "
+                         "c:%p, ft:%d eof:%d", (void *) s,
+                         s ? (void *) s->c : NULL,
+                         s ? s->read_ft : 0, s ? (int) s->eof : 0);
+        }
+
+        *err = "closed";
+        return MX_ERROR;
+    }
+
+    if (mx_lua_socket_tcp_owner(r, s, err) != MX_OK) {
+        return MX_FFI_BAD_CONTEXT;
+    }
+
+    if (s->connecting) {
+        *err = "socket busy connecting";
+        return MX_ERROR;
+    }
+
+    if (s->reader.co) {
+        *err = "socket busy reading";
+        return MX_ERROR;
+    }
+
+    if (mode == MX_LUA_SOCKET_RECV_BAD) {
+        return MX_DECLINED;
+    }
+
+    mx_lua_socket_tcp_out_reset(s);
+
+    if (mode == MX_LUA_SOCKET_RECV_BYTES && size == 0) {
+        *data = (const u_char *) "";
+        return MX_OK;
+    }
+
+    s->mode = mode;
+    s->length = size;
+    s->rest = size;
+    s->pattern = NULL;
+
+    return mx_lua_socket_tcp_recv_start(r, s, data, len, err);
+}
+
+
+mx_lua_socket_pattern_t *
+mx_ffi_socket_tcp_pattern_new(const u_char *pat, size_t len, int inclusive)
+{
+    size_t                    i, k;
+    mx_lua_socket_pattern_t  *p;
+
+    if (len == 0 || len > (size_t) 1 << 30) {
+        return NULL;
+    }
+
+    p = malloc(sizeof(mx_lua_socket_pattern_t) + len);
+    if (p == NULL) {
+        return NULL;
+    }
+
+    p->border = malloc(len * sizeof(size_t));
+    if (p->border == NULL) {
+        free(p);
+        return NULL;
+    }
+
+    memcpy(p->pat, pat, len);
+    p->len = len;
+    p->state = 0;
+    p->inclusive = inclusive ? 1 : 0;
+
+    p->border[0] = 0;
+    k = 0;
+
+    for (i = 1; i < len; i++) {
+        while (k > 0 && pat[i] != pat[k]) {
+            k = p->border[k - 1];
+        }
+
+        if (pat[i] == pat[k]) {
+            k++;
+        }
+
+        p->border[i] = k;
+    }
+
+    return p;
+}
+
+
+void
+mx_ffi_socket_tcp_pattern_free(mx_lua_socket_pattern_t *p)
+{
+    if (p == NULL) {
+        return;
+    }
+
+    free(p->border);
+    free(p);
+}
+
+
+int
+mx_ffi_socket_tcp_receive_until(mx_http_request_t *r,
+    mx_lua_socket_tcp_t *s, mx_lua_socket_pattern_t *p, size_t size,
+    const u_char **data, size_t *len, const char **err)
+{
+    *data = NULL;
+    *len = 0;
+
+    if (s == NULL || s->c == NULL || s->read_closed) {
+        *err = "closed";
+        return MX_ERROR;
+    }
+
+    if (r == NULL) {
+        *err = "no request found";
+        return MX_FFI_BAD_CONTEXT;
+    }
+
+    if (mx_lua_socket_tcp_owner(r, s, err) != MX_OK) {
+        return MX_FFI_BAD_CONTEXT;
+    }
+
+    if (s->connecting) {
+        *err = "socket busy connecting";
+        return MX_ERROR;
+    }
+
+    if (s->reader.co) {
+        *err = "socket busy reading";
+        return MX_ERROR;
+    }
+
+    if (p->state == -1) {
+        p->state = 0;
+        return MX_DONE;
+    }
+
+    mx_lua_socket_tcp_out_reset(s);
+    s->mode = MX_LUA_SOCKET_RECV_UNTIL;
+    s->length = size;
+    s->rest = size;
+    s->pattern = p;
+
+    return mx_lua_socket_tcp_recv_start(r, s, data, len, err);
+}
+
+
+static int
+mx_lua_socket_tcp_recv_start(mx_http_request_t *r, mx_lua_socket_tcp_t *s,
+    const u_char **data, size_t *len, const char **err)
+{
+    int     rc;
+    size_t  got, size;
+
+    if (s->buf == NULL) {
+        size = s->conf->socket_buffer_size;
+        if (size == 0) {
+            size = 4096;
+        }
+
+        s->buf = malloc(size);
+        if (s->buf == NULL) {
+            *err = "no memory";
+            return MX_ERROR;
+        }
+
+        s->pos = s->buf;
+        s->last = s->buf;
+        s->end = s->buf + size;
+    }
+
+    s->read_rc = MX_AGAIN;
+
+    rc = mx_lua_socket_tcp_read(s, &got);
+
+    if (rc == MX_AGAIN) {
+        if (mx_lua_socket_tcp_wait(r, &s->reader, err) != MX_OK) {
+            s->read_rc = MX_OK;
+            s->pattern = NULL;
+            return MX_FFI_BAD_CONTEXT;
+        }
+
+        mx_conn_want_read(s->c, 1);
+        mx_conn_read_timer(s->c, mx_lua_socket_tcp_read_timeout(s));
+        return MX_AGAIN;
+    }
+
+    if (rc == MX_ERROR) {
+        mx_lua_socket_tcp_read_error(s, s->read_ft);
+    }
+
+    s->read_rc = rc;
+
+    return mx_lua_socket_tcp_recv_outcome(s, data, len, err);
+}
+
+
+int
+mx_ffi_socket_tcp_receive_result(mx_http_request_t *r,
+    mx_lua_socket_tcp_t *s, const u_char **data, size_t *len,
+    const char **err)
+{
+    *data = NULL;
+    *len = 0;
+
+    if (s->read_rc == MX_AGAIN) {
+        mx_lua_socket_tcp_wait(r, &s->reader, err);
+        return MX_AGAIN;
+    }
+
+    mx_lua_socket_tcp_collected(&s->reader);
+
+    return mx_lua_socket_tcp_recv_outcome(s, data, len, err);
+}
+
+
+static int
+mx_lua_socket_tcp_recv_outcome(mx_lua_socket_tcp_t *s, const u_char **data,
+    size_t *len, const char **err)
+{
+    s->pattern = NULL;
+
+    *data = s->out ? s->out : (const u_char *) "";
+    *len = s->out_len;
+
+    if (s->read_rc == MX_OK) {
+        return MX_OK;
+    }
+
+    *err = mx_lua_socket_tcp_error(s->read_ft, s->read_errno, s->rerr,
+                                   sizeof(s->rerr));
+    return MX_ERROR;
+}
+
+
+/*
+ * Feeds the pattern at work from the buffer, reading more as it needs.
+ * MX_OK: done; MX_AGAIN: the socket has no more now; MX_ERROR: s->read_ft
+ * (and s->read_errno) say why. *got counts the bytes read from the peer.
+ */
+static int
+mx_lua_socket_tcp_read(mx_lua_socket_tcp_t *s, size_t *got)
+{
+    int       rc, err;
+    size_t    size;
+    ssize_t   n;
+
+    *got = 0;
+
+    for ( ;; ) {
+        size = s->last - s->pos;
+
+        if (size || s->eof) {
+            rc = mx_lua_socket_tcp_filter(s, size);
+            if (rc != MX_AGAIN) {
+                return rc;
+            }
+
+            /* the pattern took it all and wants more */
+            continue;
+        }
+
+        s->pos = s->buf;
+        s->last = s->buf;
+
+        n = recv(s->c->fd, s->last, s->end - s->last, 0);
+
+        if (n == -1) {
+            err = errno;
+
+            if (err == EINTR) {
+                continue;
+            }
+
+            if (err == EAGAIN) {
+                return MX_AGAIN;
+            }
+
+            s->c->error = 1;
+            s->read_ft = MX_LUA_SOCKET_FT_ERROR;
+            s->read_errno = err;
+            mx_log_error(mx_lua_socket_tcp_err_level(err), &s->c->log, err,
+                         "recv() failed");
+            return MX_ERROR;
+        }
+
+        if (n == 0) {
+            s->eof = 1;
+            continue;
+        }
+
+        s->last += n;
+        *got += n;
+    }
+}
+
+
+/* one step of the receive pattern over the size bytes at s->pos (0: the
+ * peer closed): MX_OK, MX_AGAIN having taken them all, MX_ERROR */
+static int
+mx_lua_socket_tcp_filter(mx_lua_socket_tcp_t *s, size_t size)
+{
+    u_char  *p, *nl, *cr;
+    size_t   n;
+
+    switch (s->mode) {
+
+    case MX_LUA_SOCKET_RECV_LINE:
+        if (size == 0) {
+            s->read_ft = MX_LUA_SOCKET_FT_CLOSED;
+            return MX_ERROR;
+        }
+
+        nl = memchr(s->pos, '\n', size);
+        n = nl ? (size_t) (nl - s->pos) : size;
+
+        /* a line loses every "\r" in it, as in the reference */
+        p = s->pos;
+        while (n) {
+            cr = memchr(p, '\r', n);
+            if (cr == NULL) {
+                if (mx_lua_socket_tcp_out(s, p, n) != MX_OK) {
+                    return MX_ERROR;
+                }
+
+                break;
+            }
+
+            if (mx_lua_socket_tcp_out(s, p, cr - p) != MX_OK) {
+                return MX_ERROR;
+            }
+
+            n -= cr - p + 1;
+            p = cr + 1;
+        }
+
+        if (nl) {
+            s->pos = nl + 1;
+            return MX_OK;
+        }
+
+        s->pos = s->last;
+        return MX_AGAIN;
+
+    case MX_LUA_SOCKET_RECV_ALL:
+        if (size == 0) {
+            return MX_OK;
+        }
+
+        if (mx_lua_socket_tcp_out(s, s->pos, size) != MX_OK) {
+            return MX_ERROR;
+        }
+
+        s->pos += size;
+        return MX_AGAIN;
+
+    case MX_LUA_SOCKET_RECV_BYTES:
+    case MX_LUA_SOCKET_RECV_ANY:
+        if (size == 0) {
+            s->read_ft = MX_LUA_SOCKET_FT_CLOSED;
+            return MX_ERROR;
+        }
+
+        n = mx_min(size, s->rest);
+
+        if (mx_lua_socket_tcp_out(s, s->pos, n) != MX_OK) {
+            return MX_ERROR;
+        }
+
+        s->pos += n;
+        s->rest -= n;
+
+        if (s->mode == MX_LUA_SOCKET_RECV_ANY || s->rest == 0) {
+            return MX_OK;
+        }
+
+        return MX_AGAIN;
+
+    default: /* MX_LUA_SOCKET_RECV_UNTIL */
+        if (size == 0) {
+            s->read_ft = MX_LUA_SOCKET_FT_CLOSED;
+            return MX_ERROR;
+        }
+
+        return mx_lua_socket_tcp_until(s, size);
+    }
+}
+
+
+/*
+ * receiveuntil: Knuth-Morris-Pratt over the stream. The bytes that may
+ * begin the pattern are held back in the pattern's state (they are a
+ * prefix of it); a mismatch releases the ones that can no longer match.
+ * With a size, the answer is cut after about size bytes: like the
+ * reference, released bytes are never split, so it may go beyond.
+ */
+static int
+mx_lua_socket_tcp_until(mx_lua_socket_tcp_t *s, size_t size)
+{
+    u_char                   *p, *last, *q;
+    size_t                    st, t, n;
+    mx_lua_socket_pattern_t  *pt = s->pattern;
+
+    p = s->pos;
+    last = s->pos + size;
+    st = (size_t) pt->state;
+
+    while (p < last) {
+
+        if (*p == pt->pat[st]) {
+            p++;
+            st++;
+
+            if (st == pt->len) {
+                s->pos = p;
+                pt->state = s->length ? -1 : 0;
+
+                if (pt->inclusive
+                    && mx_lua_socket_tcp_out(s, pt->pat, pt->len) != MX_OK)
+                {
+                    return MX_ERROR;
+                }
+
+                return MX_OK;
+            }
+
+            continue;
+        }
+
+        if (st == 0) {
+            /* a run that cannot start the pattern goes out whole */
+            q = memchr(p, pt->pat[0], last - p);
+            n = (q ? q : last) - p;
+
+            if (s->length) {
+                n = mx_min(n, s->rest);
+            }
+
+            if (mx_lua_socket_tcp_out(s, p, n) != MX_OK) {
+                return MX_ERROR;
+            }
+
+            p += n;
+
+            if (s->length) {
+                s->rest -= n;
+
+                if (s->rest == 0) {
+                    s->pos = p;
+                    pt->state = 0;
+                    return MX_OK;
+                }
+            }
+
+            continue;
+        }
+
+        /* the longest border of what is held back that *p may extend */
+        t = st;
+        do {
+            t = pt->border[t - 1];
+        } while (t > 0 && pt->pat[t] != *p);
+
+        n = st - t;
+
+        if (mx_lua_socket_tcp_out(s, pt->pat, n) != MX_OK) {
+            return MX_ERROR;
+        }
+
+        st = t;
+
+        if (s->length) {
+            if (s->rest <= n) {
+                s->rest = 0;
+                s->pos = p;
+                pt->state = (int) st;
+                return MX_OK;
+            }
+
+            s->rest -= n;
+        }
+    }
+
+    s->pos = p;
+    pt->state = (int) st;
+
+    return MX_AGAIN;
+}
+
+
+static int
+mx_lua_socket_tcp_out(mx_lua_socket_tcp_t *s, const u_char *p, size_t n)
+{
+    u_char  *out;
+    size_t   size;
+
+    if (n == 0) {
+        return MX_OK;
+    }
+
+    if (s->out_size - s->out_len < n) {
+        size = s->out_size ? s->out_size : 256;
+
+        while (size - s->out_len < n) {
+            if (size > ((size_t) -1) / 2) {
+                s->read_ft = MX_LUA_SOCKET_FT_NOMEM;
+                return MX_ERROR;
+            }
+
+            size *= 2;
+        }
+
+        out = realloc(s->out, size);
+        if (out == NULL) {
+            s->read_ft = MX_LUA_SOCKET_FT_NOMEM;
+            return MX_ERROR;
+        }
+
+        s->out = out;
+        s->out_size = size;
+    }
+
+    memcpy(s->out + s->out_len, p, n);
+    s->out_len += n;
+
+    return MX_OK;
+}
+
+
+/* a new answer; the room a big one took is given back */
+static void
+mx_lua_socket_tcp_out_reset(mx_lua_socket_tcp_t *s)
+{
+    s->out_len = 0;
+
+    if (s->out_size > 65536) {
+        free(s->out);
+        s->out = NULL;
+        s->out_size = 0;
+    }
+}
+
+
+static void
+mx_lua_socket_tcp_read_handler(mx_connection_t *c)
+{
+    int                   rc;
+    size_t                got;
+    mx_lua_socket_tcp_t  *s = c->data;
+
+    if (c->read_timedout) {
+        c->read_timedout = 0;
+
+        if (s->read_rc != MX_AGAIN) {
+            return;
+        }
+
+        if (s->conf->socket_log_errors) {
+            mx_log_error(MX_LOG_ERR, &s->request->connection->log, 0,
+                         "lua tcp socket read timed out");
+        }
+
+        mx_conn_want_read(c, 0);
+        s->read_ft = MX_LUA_SOCKET_FT_TIMEOUT;
+        s->read_rc = MX_ERROR;
+        mx_lua_socket_tcp_wake(&s->reader);
+        return;
+    }
+
+    if (s->read_rc != MX_AGAIN) {
+        mx_conn_want_read(c, 0);
+        return;
+    }
+
+    rc = mx_lua_socket_tcp_read(s, &got);
+
+    if (rc == MX_AGAIN) {
+        if (got) {
+            /* the timeout is for the peer's silence, as nginx's */
+            mx_conn_read_timer(c, mx_lua_socket_tcp_read_timeout(s));
+        }
+
+        return;
+    }
+
+    mx_conn_want_read(c, 0);
+    mx_conn_read_timer(c, 0);
+
+    if (rc == MX_ERROR) {
+        mx_lua_socket_tcp_read_error(s, s->read_ft);
+    }
+
+    s->read_rc = rc;
+    mx_lua_socket_tcp_wake(&s->reader);
+}
+
+
+/* a read failed: but for a timeout, the reading side is done */
+static void
+mx_lua_socket_tcp_read_error(mx_lua_socket_tcp_t *s, int ft)
+{
+    s->read_ft = ft;
+
+    if (ft != MX_LUA_SOCKET_FT_TIMEOUT) {
+        mx_lua_socket_tcp_finalize_read(s);
+    }
+}
+
+
+/* ------------------------------------------------------------ sending */
+
+int
+mx_ffi_socket_tcp_send(mx_http_request_t *r, mx_lua_socket_tcp_t *s,
+    const u_char *data, size_t len, int bad_arg, const char **err)
+{
+    int   rc, one;
+
+    if (r == NULL) {
+        *err = "no request found";
+        return MX_FFI_BAD_CONTEXT;
+    }
+
+    if (s == NULL || s->c == NULL || s->write_closed) {
+        if (mx_lua_socket_tcp_log_errors(r)) {
+            mx_log_error(MX_LOG_ERR, &r->connection->log, 0,
+                         "attempt to send data on a closed socket: u:%p, "
+                         "c:%p, ft:%d eof:%d", (void *) s,
+                         s ? (void *) s->c : NULL,
+                         s ? s->write_ft : 0, s ? (int) s->eof : 0);
+        }
+
+        *err = "closed";
+        return MX_ERROR;
+    }
+
+    if (mx_lua_socket_tcp_owner(r, s, err) != MX_OK) {
+        return MX_FFI_BAD_CONTEXT;
+    }
+
+    if (s->connecting) {
+        *err = "socket busy connecting";
+        return MX_ERROR;
+    }
+
+    if (s->writer.co) {
+        *err = "socket busy writing";
+        return MX_ERROR;
+    }
+
+    if (bad_arg) {
+        return MX_DECLINED;
+    }
+
+    if (len == 0) {
+        return MX_OK;
+    }
+
+    /* nginx's tcp_nodelay, on by default, set before the first send */
+    if (!s->c->tcp_nodelay) {
+        one = 1;
+
+        if (setsockopt(s->c->fd, IPPROTO_TCP, TCP_NODELAY, &one,
+                       sizeof(one)) == -1)
+        {
+            if (s->conf->socket_log_errors) {
+                mx_log_error(MX_LOG_ERR, &s->c->log, errno,
+                             "setsockopt(TCP_NODELAY) failed");
+            }
+
+            *err = "setsocketopt tcp_nodelay failed";
+            return MX_ERROR;
+        }
+
+        s->c->tcp_nodelay = 1;
+    }
+
+    s->send_data = data;
+    s->send_len = len;
+    s->sent = 0;
+    s->write_rc = MX_AGAIN;
+
+    rc = mx_lua_socket_tcp_send(s);
+
+    if (rc == MX_AGAIN) {
+        if (mx_lua_socket_tcp_wait(r, &s->writer, err) != MX_OK) {
+            s->write_rc = MX_OK;
+            s->send_data = NULL;
+            return MX_FFI_BAD_CONTEXT;
+        }
+
+        mx_conn_want_write(s->c, 1);
+        mx_conn_write_timer(s->c, mx_lua_socket_tcp_send_timeout(s));
+        return MX_AGAIN;
+    }
+
+    s->send_data = NULL;
+    s->write_rc = rc;
+
+    if (rc == MX_ERROR) {
+        mx_lua_socket_tcp_write_error(s, MX_LUA_SOCKET_FT_ERROR);
+        *err = mx_lua_socket_tcp_error(s->write_ft, s->write_errno, s->werr,
+                                       sizeof(s->werr));
+        return MX_ERROR;
+    }
+
+    return MX_OK;
+}
+
+
+int
+mx_ffi_socket_tcp_send_result(mx_http_request_t *r, mx_lua_socket_tcp_t *s,
+    const char **err)
+{
+    if (s->write_rc == MX_AGAIN) {
+        mx_lua_socket_tcp_wait(r, &s->writer, err);
+        return MX_AGAIN;
+    }
+
+    mx_lua_socket_tcp_collected(&s->writer);
+
+    if (s->write_rc == MX_OK) {
+        return MX_OK;
+    }
+
+    *err = mx_lua_socket_tcp_error(s->write_ft, s->write_errno, s->werr,
+                                   sizeof(s->werr));
+    return MX_ERROR;
+}
+
+
+/* writes what is left: MX_OK, MX_AGAIN, MX_ERROR (logged as nginx) */
+static int
+mx_lua_socket_tcp_send(mx_lua_socket_tcp_t *s)
+{
+    int               err;
+    ssize_t           n;
+    mx_connection_t  *c = s->c;
+
+    while (s->sent < s->send_len) {
+        n = send(c->fd, s->send_data + s->sent, s->send_len - s->sent,
+                 MSG_NOSIGNAL);
+
+        if (n >= 0) {
+            s->sent += n;
+            continue;
+        }
+
+        if (errno == EINTR) {
+            continue;
+        }
+
+        if (errno == EAGAIN) {
+            return MX_AGAIN;
+        }
+
+        err = errno;
+        s->write_errno = err;
+        c->error = 1;
+        mx_log_error(mx_lua_socket_tcp_err_level(err), &c->log, err,
+                     "send() failed");
+        return MX_ERROR;
+    }
+
+    return MX_OK;
+}
+
+
+static void
+mx_lua_socket_tcp_write_handler(mx_connection_t *c)
+{
+    int                   rc;
+    size_t                sent;
+    mx_lua_socket_tcp_t  *s = c->data;
+
+    if (s->conn_pending) {
+        mx_lua_socket_tcp_connected_handler(s);
+        return;
+    }
+
+    if (s->write_rc != MX_AGAIN) {
+        c->write_timedout = 0;
+        mx_conn_want_write(c, 0);
+        return;
+    }
+
+    if (c->write_timedout) {
+        c->write_timedout = 0;
+
+        if (s->conf->socket_log_errors) {
+            mx_log_error(MX_LOG_ERR, &s->request->connection->log, 0,
+                         "lua tcp socket write timed out");
+        }
+
+        s->write_rc = MX_ERROR;
+        mx_lua_socket_tcp_write_error(s, MX_LUA_SOCKET_FT_TIMEOUT);
+        mx_lua_socket_tcp_wake(&s->writer);
+        return;
+    }
+
+    sent = s->sent;
+
+    rc = mx_lua_socket_tcp_send(s);
+
+    if (rc == MX_AGAIN) {
+        if (s->sent != sent) {
+            mx_conn_write_timer(c, mx_lua_socket_tcp_send_timeout(s));
+        }
+
+        return;
+    }
+
+    mx_conn_want_write(c, 0);
+    mx_conn_write_timer(c, 0);
+
+    s->send_data = NULL;
+    s->write_rc = rc;
+
+    if (rc == MX_ERROR) {
+        mx_lua_socket_tcp_write_error(s, MX_LUA_SOCKET_FT_ERROR);
+    }
+
+    mx_lua_socket_tcp_wake(&s->writer);
+}
+
+
+/* a send failed (a timeout too): the writing side is done */
+static void
+mx_lua_socket_tcp_write_error(mx_lua_socket_tcp_t *s, int ft)
+{
+    s->write_ft = ft;
+    s->send_data = NULL;
+    mx_lua_socket_tcp_finalize_write(s);
+}
+
+
+/* ------------------------------------------------------ the rest of it */
+
+int
+mx_ffi_socket_tcp_close(mx_http_request_t *r, mx_lua_socket_tcp_t *s,
+    const char **err)
+{
+    if (r == NULL) {
+        *err = "no request found";
+        return MX_FFI_BAD_CONTEXT;
+    }
+
+    if (s == NULL || s->c == NULL || (s->read_closed && s->write_closed)) {
+        *err = "closed";
+        return MX_ERROR;
+    }
+
+    if (mx_lua_socket_tcp_owner(r, s, err) != MX_OK) {
+        return MX_FFI_BAD_CONTEXT;
+    }
+
+    if (s->connecting) {
+        *err = "socket busy connecting";
+        return MX_ERROR;
+    }
+
+    if (s->reader.co) {
+        *err = "socket busy reading";
+        return MX_ERROR;
+    }
+
+    if (s->writer.co) {
+        *err = "socket busy writing";
+        return MX_ERROR;
+    }
+
+    mx_lua_socket_tcp_finalize(s);
+
+    return MX_OK;
+}
+
+
+void
+mx_ffi_socket_tcp_settimeouts(mx_lua_socket_tcp_t *s, long connect_timeout,
+    long send_timeout, long read_timeout)
+{
+    s->connect_timeout = connect_timeout > 0 ? connect_timeout : 0;
+    s->send_timeout = send_timeout > 0 ? send_timeout : 0;
+    s->read_timeout = read_timeout > 0 ? read_timeout : 0;
+}
+
+
+int
+mx_ffi_socket_tcp_getreusedtimes(mx_lua_socket_tcp_t *s)
+{
+    if (s == NULL || s->c == NULL || (s->read_closed && s->write_closed)) {
+        return -1;
+    }
+
+    return (int) s->reused;
+}
+
+
+int
+mx_ffi_socket_tcp_setkeepalive(mx_http_request_t *r, mx_lua_socket_tcp_t *s,
+    long timeout, long pool_size, int bad_arg, const char **err)
+{
+    int                      counted;
+    char                     ch;
+    ssize_t                  n;
+    mx_connection_t         *c;
+    mx_lua_socket_item_t    *item;
+    mx_lua_socket_pool_t    *spool;
+
+    if (s == NULL || s->c == NULL || s->read_closed || s->write_closed) {
+        *err = "closed";
+        return MX_ERROR;
+    }
+
+    if (r == NULL) {
+        *err = "no request found";
+        return MX_FFI_BAD_CONTEXT;
+    }
+
+    if (mx_lua_socket_tcp_owner(r, s, err) != MX_OK) {
+        return MX_FFI_BAD_CONTEXT;
+    }
+
+    if (s->connecting) {
+        *err = "socket busy connecting";
+        return MX_ERROR;
+    }
+
+    if (s->reader.co) {
+        *err = "socket busy reading";
+        return MX_ERROR;
+    }
+
+    if (s->writer.co) {
+        *err = "socket busy writing";
+        return MX_ERROR;
+    }
+
+    c = s->c;
+
+    if (s->pos != s->last) {
+        *err = "unread data in buffer";
+        return MX_ERROR;
+    }
+
+    if (s->eof || c->error) {
+        *err = "invalid connection";
+        return MX_ERROR;
+    }
+
+    if (bad_arg) {
+        return MX_DECLINED;
+    }
+
+    if (mx_exiting || mx_terminate || mx_quit) {
+        mx_lua_socket_tcp_finalize(s);
+        return MX_OK;
+    }
+
+    if (timeout < 0) {
+        timeout = (long) s->conf->socket_keepalive_timeout;
+    }
+
+    spool = mx_lua_socket_pool_find(s->key, s->key_len);
+
+    if (spool == NULL) {
+        if (pool_size <= 0) {
+            pool_size = (long) s->conf->socket_pool_size;
+        }
+
+        if (pool_size <= 0) {
+            pool_size = 1;
+        }
+
+        spool = mx_lua_socket_pool_create(s->key, s->key_len, pool_size, -1);
+        if (spool == NULL) {
+            *err = "no memory";
+            return MX_ERROR;
+        }
+    }
+
+    counted = (s->spool == spool);
+
+    if (s->spool && !counted) {
+        /* counted in a pool of another key: cannot happen, but keep the
+         * books right */
+        mx_lua_socket_pool_release(s);
+    }
+
+    if (spool->free == NULL) {
+        /* full: the connection idle for the longest goes */
+        item = spool->idle_last;
+        mx_lua_socket_item_close(item);
+
+        if (counted) {
+            spool->connections--;
+        }
+
+        /* mx_lua_socket_item_close() put it on the free list */
+        spool->free = item->next;
+
+    } else {
+        item = spool->free;
+        spool->free = item->next;
+
+        if (!counted) {
+            spool->connections++;
+        }
+    }
+
+    s->spool = NULL;
+
+    item->c = c;
+    item->reused = s->reused;
+    item->prev = NULL;
+    item->next = spool->idle;
+
+    if (spool->idle) {
+        spool->idle->prev = item;
+
+    } else {
+        spool->idle_last = item;
+    }
+
+    spool->idle = item;
+
+    s->c = NULL;
+
+    /* the request that used it is gone: log without its context */
+    c->log = *mx_cycle->log;
+    c->log.connection = 0;
+    c->log.handler = NULL;
+    c->log.data = NULL;
+    c->log.action = NULL;
+
+    c->data = item;
+    c->idle = 1;
+    c->read_timedout = 0;
+    c->write_timedout = 0;
+    c->read_handler = mx_lua_socket_idle_handler;
+    c->write_handler = NULL;
+    mx_conn_want_write(c, 0);
+    mx_conn_write_timer(c, 0);
+    mx_conn_read_timer(c, (mx_msec_t) timeout);
+    mx_conn_want_read(c, 1);
+
+    mx_lua_socket_tcp_finalize(s);
+
+    n = recv(c->fd, &ch, 1, MSG_PEEK);
+
+    if (n != -1 || (errno != EAGAIN && errno != EINTR)) {
+        /* data nobody asked for, or the peer went away meanwhile */
+        mx_lua_socket_item_close(item);
+        spool->connections--;
+
+        if (spool->connections == 0) {
+            mx_lua_socket_pool_free(spool);
+
+        } else {
+            mx_lua_socket_pool_resume(spool);
+        }
+
+        *err = "connection in dubious state";
+        return MX_ERROR;
+    }
+
+    mx_lua_socket_pool_resume(spool);
+
+    return MX_OK;
+}
+
+
+/* an option's setsockopt() level and name; MX_ERROR when unknown */
+static int
+mx_lua_socket_tcp_sockopt(int option, int *level, int *name)
+{
+    *level = SOL_SOCKET;
+
+    switch (option) {
+    case MX_LUA_SOCKOPT_KEEPALIVE:
+        *name = SO_KEEPALIVE;
+        return MX_OK;
+
+    case MX_LUA_SOCKOPT_REUSEADDR:
+        *name = SO_REUSEADDR;
+        return MX_OK;
+
+    case MX_LUA_SOCKOPT_TCP_NODELAY:
+        *level = IPPROTO_TCP;
+        *name = TCP_NODELAY;
+        return MX_OK;
+
+    case MX_LUA_SOCKOPT_SNDBUF:
+        *name = SO_SNDBUF;
+        return MX_OK;
+
+    case MX_LUA_SOCKOPT_RCVBUF:
+        *name = SO_RCVBUF;
+        return MX_OK;
+
+    default:
+        return MX_ERROR;
+    }
+}
+
+
+int
+mx_ffi_socket_tcp_setoption(mx_lua_socket_tcp_t *s, int option, int value,
+    const char **err)
+{
+    int  level, name;
+
+    if (s == NULL || s->c == NULL) {
+        *err = "closed";
+        return MX_ERROR;
+    }
+
+    if (mx_lua_socket_tcp_sockopt(option, &level, &name) != MX_OK) {
+        snprintf(s->werr, sizeof(s->werr), "unsupported option: %d", option);
+        *err = s->werr;
+        return MX_ERROR;
+    }
+
+    if (setsockopt(s->c->fd, level, name, &value, sizeof(value)) == -1) {
+        snprintf(s->werr, sizeof(s->werr), "%s", strerror(errno));
+        *err = s->werr;
+        return MX_ERROR;
+    }
+
+    if (option == MX_LUA_SOCKOPT_TCP_NODELAY) {
+        /* the user decided: send() leaves it alone */
+        s->c->tcp_nodelay = 1;
+    }
+
+    return MX_OK;
+}
+
+
+int
+mx_ffi_socket_tcp_getoption(mx_lua_socket_tcp_t *s, int option, int *value,
+    const char **err)
+{
+    int        level, name;
+    socklen_t  len;
+
+    if (s == NULL || s->c == NULL) {
+        *err = "closed";
+        return MX_ERROR;
+    }
+
+    if (mx_lua_socket_tcp_sockopt(option, &level, &name) != MX_OK) {
+        snprintf(s->werr, sizeof(s->werr), "unsupported option %d", option);
+        *err = s->werr;
+        return MX_ERROR;
+    }
+
+    len = sizeof(int);
+
+    if (getsockopt(s->c->fd, level, name, value, &len) == -1) {
+        snprintf(s->werr, sizeof(s->werr), "%s", strerror(errno));
+        *err = s->werr;
+        return MX_ERROR;
+    }
+
+    return MX_OK;
+}
+
+
+/* ---------------------------------------------------------- closing */
+
+static void
+mx_lua_socket_tcp_finalize_read(mx_lua_socket_tcp_t *s)
+{
+    s->read_closed = 1;
+    s->pos = s->buf;
+    s->last = s->buf;
+
+    if (s->c) {
+        mx_conn_want_read(s->c, 0);
+        mx_conn_read_timer(s->c, 0);
+    }
+}
+
+
+static void
+mx_lua_socket_tcp_finalize_write(mx_lua_socket_tcp_t *s)
+{
+    s->write_closed = 1;
+
+    if (s->c) {
+        mx_conn_want_write(s->c, 0);
+        mx_conn_write_timer(s->c, 0);
+    }
+}
+
+
+/*
+ * Closes the connection and whatever leads to one (a lookup, a queued
+ * connect); the waiters are the caller's business.
+ */
+static void
+mx_lua_socket_tcp_finalize(mx_lua_socket_tcp_t *s)
+{
+    if (s->queued) {
+        mx_lua_socket_pool_dequeue(s);
+    }
+
+    if (s->rctx) {
+        mx_resolve_name_done(s->rctx);
+        s->rctx = NULL;
+    }
+
+    s->read_closed = 1;
+    s->write_closed = 1;
+    s->conn_pending = 0;
+    s->send_data = NULL;
+    s->pattern = NULL;
+    s->pos = s->buf;
+    s->last = s->buf;
+
+    if (s->read_rc == MX_AGAIN) {
+        s->read_rc = MX_ERROR;
+        s->read_ft = MX_LUA_SOCKET_FT_CLOSED;
+    }
+
+    if (s->write_rc == MX_AGAIN) {
+        s->write_rc = MX_ERROR;
+        s->write_ft = MX_LUA_SOCKET_FT_CLOSED;
+    }
+
+    if (s->c) {
+        mx_conn_close(s->c);
+        s->c = NULL;
+    }
+
+    mx_lua_socket_pool_release(s);
+}
+
+
+/* the request ends: its sockets close, their waiters are let go */
+static void
+mx_lua_socket_tcp_request_done(void *data)
+{
+    mx_lua_socket_tcp_t  *s = data;
+
+    s->cleanup = NULL;
+
+    mx_lua_socket_tcp_collected(&s->reader);
+    mx_lua_socket_tcp_collected(&s->writer);
+    s->connecting = 0;
+
+    mx_lua_socket_tcp_finalize(s);
+
+    s->ended = 1;
+}
+
+
+/* ---------------------------------------------------------- waiting */
+
+static int
+mx_lua_socket_tcp_wait(mx_http_request_t *r, mx_lua_socket_waiter_t *w,
+    const char **err)
+{
+    mx_http_lua_co_t  *co;
+
+    co = mx_http_lua_current_co(r);
+    if (co == NULL) {
+        *err = "no Lua thread to wait in";
+        return MX_ERROR;
+    }
+
+    w->co = co;
+    mx_http_lua_co_set_cleanup(co, mx_lua_socket_tcp_abandoned, w);
+
+    return MX_OK;
+}
+
+
+static void
+mx_lua_socket_tcp_wake(mx_lua_socket_waiter_t *w)
+{
+    mx_http_lua_co_t     *co = w->co;
+    mx_lua_socket_tcp_t  *s = w->s;
+
+    if (co == NULL || s->ended) {
+        return;
+    }
+
+    mx_http_lua_wakeup_co(s->request, co);
+
+    /* till the thread collects the outcome, abandoning it frees the
+     * socket for others */
+    mx_http_lua_co_set_cleanup(co, mx_lua_socket_tcp_abandoned, w);
+}
+
+
+/* the waiter has its outcome (or is let go): forget its thread */
+static void
+mx_lua_socket_tcp_collected(mx_lua_socket_waiter_t *w)
+{
+    mx_http_lua_co_t  *co = w->co;
+
+    if (co == NULL) {
+        return;
+    }
+
+    w->co = NULL;
+
+    if (co->cleanup == mx_lua_socket_tcp_abandoned && co->cleanup_data == w)
+    {
+        mx_http_lua_co_set_cleanup(co, NULL, NULL);
+    }
+}
+
+
+/*
+ * The waiting thread is gone (killed, ngx.exit in another, the request's
+ * end): as the reference, an operation it leaves unfinished closes the
+ * socket; another thread waiting on it gets "closed".
+ */
+static void
+mx_lua_socket_tcp_abandoned(void *data)
+{
+    mx_lua_socket_waiter_t  *w = data;
+    mx_lua_socket_waiter_t  *other;
+    mx_lua_socket_tcp_t     *s = w->s;
+    int                      pending;
+
+    w->co = NULL;
+
+    if (w == &s->reader) {
+        pending = (s->read_rc == MX_AGAIN);
+        other = &s->writer;
+
+    } else {
+        pending = (s->conn_pending || s->write_rc == MX_AGAIN);
+        s->connecting = 0;
+        other = &s->reader;
+    }
+
+    if (!pending) {
+        return;
+    }
+
+    /* the other side's operation, if any, ends "closed" */
+    mx_lua_socket_tcp_finalize(s);
+    mx_lua_socket_tcp_wake(other);
+}
+
+
+/* ---------------------------------------------------------- helpers */
+
+/* settimeout(s)'s values, or the location's lua_socket_*_timeout */
+
+static mx_msec_t
+mx_lua_socket_tcp_connect_timeout(mx_lua_socket_tcp_t *s)
+{
+    return s->connect_timeout ? s->connect_timeout
+                              : s->conf->socket_connect_timeout;
+}
+
+
+static mx_msec_t
+mx_lua_socket_tcp_send_timeout(mx_lua_socket_tcp_t *s)
+{
+    return s->send_timeout ? s->send_timeout : s->conf->socket_send_timeout;
+}
+
+
+static mx_msec_t
+mx_lua_socket_tcp_read_timeout(mx_lua_socket_tcp_t *s)
+{
+    return s->read_timeout ? s->read_timeout : s->conf->socket_read_timeout;
+}
+
+
+/* the message Lua gets for a failure: "timeout", "closed", or errno's
+ * text in lower case (as LuaSocket) */
+static const char *
+mx_lua_socket_tcp_error(int ft, int err, char *buf, size_t size)
+{
+    size_t       i;
+    const char  *msg;
+
+    switch (ft) {
+    case MX_LUA_SOCKET_FT_TIMEOUT:
+        return "timeout";
+
+    case MX_LUA_SOCKET_FT_CLOSED:
+        return "closed";
+
+    case MX_LUA_SOCKET_FT_NOMEM:
+        return "no memory";
+
+    default:
+        break;
+    }
+
+    if (err == 0) {
+        return "error";
+    }
+
+    msg = strerror(err);
+
+    for (i = 0; msg[i] && i < size - 1; i++) {
+        buf[i] = (char) mx_tolower((u_char) msg[i]);
+    }
+
+    buf[i] = '\0';
+
+    return buf;
+}
+
+
+/* nginx's levels for upstream socket errors */
+static mx_uint_t
+mx_lua_socket_tcp_err_level(int err)
+{
+    switch (err) {
+    case ECONNRESET:
+    case EPIPE:
+    case ENOTCONN:
+    case ETIMEDOUT:
+    case ECONNREFUSED:
+    case ENETDOWN:
+    case ENETUNREACH:
+    case EHOSTDOWN:
+    case EHOSTUNREACH:
+        return MX_LOG_ERR;
+
+    default:
+        return MX_LOG_ALERT;
+    }
+}
+
+
+static int
+mx_lua_socket_tcp_log_errors(mx_http_request_t *r)
+{
+    mx_http_lua_loc_conf_t  *llcf;
+
+    llcf = mx_http_get_module_loc_conf(r, mx_http_lua_module);
+
+    return llcf->socket_log_errors == 1;
+}
+
+
+/* copies data into *p, growing it; MX_OK or MX_ERROR */
+static int
+mx_lua_socket_tcp_set_str(u_char **p, size_t *size, size_t *len,
+    const u_char *data, size_t n)
+{
+    u_char  *np;
+
+    if (*size < n + 1) {
+        np = realloc(*p, n + 1);
+        if (np == NULL) {
+            return MX_ERROR;
+        }
+
+        *p = np;
+        *size = n + 1;
+    }
+
+    memcpy(*p, data, n);
+    (*p)[n] = '\0';
+    *len = n;
+
+    return MX_OK;
+}
+
+
+/* ------------------------------------------------------------- pools */
+
+static mx_uint_t
+mx_lua_socket_pool_hash(const u_char *key, size_t len)
+{
+    uint32_t  h = 2166136261u;
+
+    while (len--) {
+        h = (h ^ *key++) * 16777619u;
+    }
+
+    return h & (MX_LUA_SOCKET_POOL_BUCKETS - 1);
+}
+
+
+static mx_lua_socket_pool_t *
+mx_lua_socket_pool_find(const u_char *key, size_t len)
+{
+    mx_lua_socket_pool_t  *spool;
+
+    spool = mx_lua_socket_pools[mx_lua_socket_pool_hash(key, len)];
+
+    for ( /* void */ ; spool; spool = spool->next) {
+        if (spool->key_len == len && memcmp(spool->key, key, len) == 0) {
+            return spool;
+        }
+    }
+
+    return NULL;
+}
+
+
+static mx_lua_socket_pool_t *
+mx_lua_socket_pool_create(const u_char *key, size_t len, mx_int_t size,
+    mx_int_t backlog)
+{
+    mx_int_t               i;
+    mx_uint_t              b;
+    mx_lua_socket_pool_t  *spool;
+
+    if (size <= 0 || (size_t) size > ((size_t) -1) / 2
+                                      / sizeof(mx_lua_socket_item_t))
+    {
+        return NULL;
+    }
+
+    spool = calloc(1, sizeof(mx_lua_socket_pool_t) + len + 1);
+    if (spool == NULL) {
+        return NULL;
+    }
+
+    spool->items = calloc((size_t) size, sizeof(mx_lua_socket_item_t));
+    if (spool->items == NULL) {
+        free(spool);
+        return NULL;
+    }
+
+    spool->size = size;
+    spool->backlog = backlog;
+    spool->key_len = len;
+    memcpy(spool->key, key, len);
+
+    for (i = size - 1; i >= 0; i--) {
+        spool->items[i].pool = spool;
+        spool->items[i].next = spool->free;
+        spool->free = &spool->items[i];
+    }
+
+    ev_init(&spool->resume, mx_lua_socket_pool_resume_handler);
+    spool->resume.data = spool;
+
+    b = mx_lua_socket_pool_hash(key, len);
+    spool->next = mx_lua_socket_pools[b];
+    mx_lua_socket_pools[b] = spool;
+
+    return spool;
+}
+
+
+/* no connection is left: idle, busy or queued */
+static void
+mx_lua_socket_pool_free(mx_lua_socket_pool_t *spool)
+{
+    mx_lua_socket_pool_t  **pp;
+
+    pp = &mx_lua_socket_pools[mx_lua_socket_pool_hash(spool->key,
+                                                      spool->key_len)];
+
+    for ( /* void */ ; *pp; pp = &(*pp)->next) {
+        if (*pp == spool) {
+            *pp = spool->next;
+            break;
+        }
+    }
+
+    ev_timer_stop(mx_loop, &spool->resume);
+
+    free(spool->items);
+    free(spool);
+}
+
+
+/* the socket's connection no longer counts in its pool */
+static void
+mx_lua_socket_pool_release(mx_lua_socket_tcp_t *s)
+{
+    mx_lua_socket_pool_t  *spool = s->spool;
+
+    if (spool == NULL) {
+        return;
+    }
+
+    s->spool = NULL;
+    spool->connections--;
+
+    if (spool->connections <= 0) {
+        mx_lua_socket_pool_free(spool);
+        return;
+    }
+
+    mx_lua_socket_pool_resume(spool);
+}
+
+
+/* a place may be free for a queued connect: see on the next turn */
+static void
+mx_lua_socket_pool_resume(mx_lua_socket_pool_t *spool)
+{
+    if (spool->queue == NULL || ev_is_active(&spool->resume)) {
+        return;
+    }
+
+    ev_timer_set(&spool->resume, 0., 0.);
+    ev_timer_start(mx_loop, &spool->resume);
+}
+
+
+static void
+mx_lua_socket_pool_resume_handler(struct ev_loop *loop, ev_timer *w,
+    int revents)
+{
+    int                    rc;
+    mx_lua_socket_tcp_t   *s;
+    mx_lua_socket_pool_t  *spool = w->data;
+
+    mx_unused(loop);
+    mx_unused(revents);
+
+    mx_time_update();
+
+    /* an idle connection to take over, or room for a new one */
+    s = spool->queue;
+    if (s == NULL
+        || (spool->idle == NULL
+            && spool->connections - spool->queued >= spool->size))
+    {
+        return;
+    }
+
+    mx_lua_socket_pool_dequeue(s);
+
+    /* the next one, if there is room for it too */
+    mx_lua_socket_pool_resume(spool);
+
+    /* s stays counted; the pool may go away from here on */
+    rc = mx_lua_socket_tcp_connect_peer(s, spool, 1);
+
+    if (rc != MX_AGAIN) {
+        mx_lua_socket_tcp_connect_done(s, rc);
+    }
+}
+
+
+static void
+mx_lua_socket_pool_dequeue(mx_lua_socket_tcp_t *s)
+{
+    mx_lua_socket_pool_t  *spool = s->spool;
+
+    ev_timer_stop(mx_loop, &s->qtimer);
+    s->queued = 0;
+
+    if (s->qprev) {
+        s->qprev->qnext = s->qnext;
+
+    } else {
+        spool->queue = s->qnext;
+    }
+
+    if (s->qnext) {
+        s->qnext->qprev = s->qprev;
+
+    } else {
+        spool->queue_last = s->qprev;
+    }
+
+    s->qprev = NULL;
+    s->qnext = NULL;
+    spool->queued--;
+}
+
+
+static void
+mx_lua_socket_queue_timeout(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    mx_lua_socket_tcp_t  *s = w->data;
+
+    mx_unused(loop);
+    mx_unused(revents);
+
+    mx_time_update();
+
+    if (s->conf->socket_log_errors) {
+        mx_log_error(MX_LOG_ERR, &s->request->connection->log, 0,
+                     "lua tcp socket queued connect timed out, when trying "
+                     "to connect to %.*s:%d", (int) mx_min(s->host_len, 256),
+                     (char *) s->host, s->port);
+    }
+
+    mx_lua_socket_pool_dequeue(s);
+
+    s->conn_err = "timeout";
+    mx_lua_socket_tcp_connect_done(s, MX_ERROR);
+}
+
+
+/* closes an idle connection and frees its item (the count is the
+ * caller's) */
+static void
+mx_lua_socket_item_close(mx_lua_socket_item_t *item)
+{
+    mx_connection_t       *c = item->c;
+    mx_lua_socket_pool_t  *spool = item->pool;
+
+    if (item->prev) {
+        item->prev->next = item->next;
+
+    } else {
+        spool->idle = item->next;
+    }
+
+    if (item->next) {
+        item->next->prev = item->prev;
+
+    } else {
+        spool->idle_last = item->prev;
+    }
+
+    item->c = NULL;
+    item->prev = NULL;
+    item->next = spool->free;
+    spool->free = item;
+
+    c->idle = 0;
+    mx_conn_close(c);
+}
+
+
+/* an idle connection is readable (the peer closed it or sent what nobody
+ * asked for), timed out, or the worker shuts down */
+static void
+mx_lua_socket_idle_handler(mx_connection_t *c)
+{
+    char                   ch;
+    ssize_t                n;
+    mx_lua_socket_item_t  *item = c->data;
+    mx_lua_socket_pool_t  *spool = item->pool;
+
+    if (!c->close && !c->read_timedout) {
+        n = recv(c->fd, &ch, 1, MSG_PEEK);
+        if (n == -1 && (errno == EAGAIN || errno == EINTR)) {
+            return;
+        }
+    }
+
+    mx_lua_socket_item_close(item);
+    spool->connections--;
+
+    if (spool->connections <= 0) {
+        mx_lua_socket_pool_free(spool);
+
+    } else {
+        mx_lua_socket_pool_resume(spool);
+    }
+}
