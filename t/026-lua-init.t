@@ -371,3 +371,51 @@ GET /t
 3
 --- no_error_log
 writing a global Lua variable
+
+
+
+=== TEST 21: init_worker_by_lua runs on a request of its own: log lines name the context
+--- http_config
+    init_worker_by_lua_block {
+        ngx.log(ngx.WARN, "from init worker, phase ", ngx.get_phase())
+        ngx.ctx.seen = "ctx works"
+        ngx.log(ngx.WARN, ngx.ctx.seen)
+    }
+--- config
+    location /t {
+        content_by_lua_block { ngx.say("ok") }
+    }
+--- request
+GET /t
+--- response_body
+ok
+--- error_log eval
+[qr/\[warn\] .*\*\d+ \[lua\] init_worker_by_lua\(nginx\.conf:\d+\):2: from init worker, phase init_worker, context: init_worker_by_lua\*/,
+qr/ctx works, context: init_worker_by_lua\*/]
+--- no_error_log
+[error]
+
+
+
+=== TEST 22: no coroutines in init_worker_by_lua, as in lua-nginx-module
+--- http_config
+    init_worker_by_lua_block {
+        local ok, err = pcall(coroutine.create, function () end)
+        ngx.log(ngx.WARN, "create: ", ok, " ", err)
+        ok, err = pcall(coroutine.wrap, function () end)
+        ngx.log(ngx.WARN, "wrap: ", ok, " ", err)
+    }
+--- config
+    location /t {
+        content_by_lua_block {
+            local co = coroutine.create(function () return "fine here" end)
+            ngx.say(coroutine.resume(co))
+        }
+    }
+--- request
+GET /t
+--- response_body
+truefine here
+--- error_log
+create: false API disabled in the context of init_worker_by_lua*
+wrap: false API disabled in the context of init_worker_by_lua*

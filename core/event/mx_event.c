@@ -24,6 +24,13 @@ static void mx_conn_rtimer_cb(struct ev_loop *loop, ev_timer *w, int rev);
 static void mx_conn_wtimer_cb(struct ev_loop *loop, ev_timer *w, int rev);
 
 
+mx_uint_t
+mx_conn_next_number(void)
+{
+    return ++mx_connection_number;
+}
+
+
 int
 mx_event_init(void)
 {
@@ -272,7 +279,7 @@ mx_accept_cb(struct ev_loop *loop, ev_io *w, int revents)
         }
 
         c->log = *ls->log;
-        c->number = ++mx_connection_number;
+        c->number = mx_conn_next_number();
         c->log.connection = c->number;
 
         mx_conn_init(c, fd);

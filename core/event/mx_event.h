@@ -108,6 +108,10 @@ void mx_listening_close(mx_array_t *listening);
 extern void      (*mx_exiting_hook)(void);
 extern mx_uint_t   mx_busy_tasks;
 
+/* the next connection number ("*N" in the error log), for connections
+ * without a socket too */
+mx_uint_t mx_conn_next_number(void);
+
 /* number of connections open in this process */
 extern mx_uint_t  mx_connection_count;
 extern mx_uint_t  mx_worker_connections;

@@ -442,6 +442,9 @@ struct mx_http_request_s {
     unsigned                    body_read:1;    /* body fully consumed */
     unsigned                    request_complete:1; /* log phase done */
     unsigned                    log_pending:1;  /* a log handler waits */
+    unsigned                    fake:1;         /* no client at all: Lua
+                                                   timers and
+                                                   init_worker_by_lua* */
     unsigned                    detached:1;     /* lives on without its
                                                    connection, until the
                                                    log handlers are done */

@@ -110,6 +110,18 @@ int mx_http_lua_client_abort(mx_http_request_t *r);
 int mx_http_lua_timer_at(lua_State *L);
 int mx_http_lua_timer_every(lua_State *L);
 
+/*
+ * A request without a client (r->fake) for Lua code that runs outside
+ * any request (timers, init_worker_by_lua*): the given confs, a
+ * socket-less connection whose log lines end with handler's context.
+ * NULL on memory failure.
+ */
+mx_http_request_t *mx_http_lua_fake_request(void **main_conf,
+    void **srv_conf, void **loc_conf, mx_log_handler_pt handler);
+void mx_http_lua_fake_request_free(mx_http_request_t *r);
+u_char *mx_http_lua_init_worker_log_handler(mx_log_t *log, u_char *buf,
+    size_t len);
+
 /* in the worker, before any timer: the limits, the shutdown hook */
 void mx_http_lua_timer_init(mx_cycle_t *cycle, mx_http_lua_main_conf_t *lmcf);
 

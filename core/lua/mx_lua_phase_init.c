@@ -26,9 +26,46 @@ int
 mx_http_lua_run_init_worker(lua_State *L, mx_http_lua_main_conf_t *lmcf,
     mx_log_t *log)
 {
-    return mx_http_lua_run_global(L, &lmcf->init_worker,
-                                  MX_LUA_CONTEXT_INIT_WORKER,
-                                  "init_worker_by_lua", log);
+    int                  rc;
+    mx_http_request_t   *r;
+    mx_http_lua_ctx_t   *ctx;
+    mx_http_conf_ctx_t  *hctx;
+
+    if (!mx_http_lua_hook_isset(&lmcf->init_worker)) {
+        return MX_OK;
+    }
+
+    /* as lua-nginx-module: a request without a client, so that ngx.log
+     * names the context and ngx.ctx, ngx.timer... work */
+    hctx = mx_cycle->conf_ctx[mx_http_module.index];
+
+    r = mx_http_lua_fake_request(hctx->main_conf, hctx->srv_conf,
+                                 hctx->loc_conf,
+                                 mx_http_lua_init_worker_log_handler);
+    if (r == NULL) {
+        return MX_ERROR;
+    }
+
+    ctx = mx_http_lua_get_ctx(r);
+    if (ctx == NULL) {
+        mx_http_lua_fake_request_free(r);
+        return MX_ERROR;
+    }
+
+    ctx->vm = L;
+    ctx->context = MX_LUA_CONTEXT_INIT_WORKER;
+
+    lua_setexdata(L, r);
+
+    rc = mx_http_lua_run_global(L, &lmcf->init_worker,
+                                MX_LUA_CONTEXT_INIT_WORKER,
+                                "init_worker_by_lua", log);
+
+    lua_setexdata(L, NULL);
+
+    mx_http_lua_fake_request_free(r);
+
+    return rc;
 }
 
 

@@ -257,8 +257,6 @@ mx_http_lua_timer_run(mx_http_lua_timer_t *t, int premature)
 {
     int                  i, rc;
     lua_State           *L = mx_lua_vm;
-    mx_pool_t           *pool;
-    mx_connection_t     *c;
     mx_http_request_t   *r;
     mx_http_lua_ctx_t   *ctx;
 
@@ -276,58 +274,16 @@ mx_http_lua_timer_run(mx_http_lua_timer_t *t, int premature)
     }
 
     /* a request without a client for the callback to run on */
-    c = calloc(1, sizeof(mx_connection_t));
-    if (c == NULL) {
-        goto nomem;
-    }
-
-    pool = mx_pool_create(1024);
-    if (pool == NULL) {
-        free(c);
-        goto nomem;
-    }
-
-    c->fd = -1;
-    c->pool = pool;
-    c->log = *mx_cycle->log;
-    c->log.handler = mx_http_lua_timer_log_handler;
-    c->log.data = NULL;
-    c->log.action = NULL;
-    c->log.connection = 0;
-
-    r = mx_pcalloc(pool, sizeof(mx_http_request_t));
+    r = mx_http_lua_fake_request(t->main_conf, t->srv_conf, t->loc_conf,
+                                 mx_http_lua_timer_log_handler);
     if (r == NULL) {
-        goto failed;
-    }
-
-    r->pool = pool;
-    r->connection = c;
-    r->main_conf = t->main_conf;
-    r->srv_conf = t->srv_conf;
-    r->loc_conf = t->loc_conf;
-    r->method = MX_HTTP_UNKNOWN;
-    r->headers_in.content_length_n = -1;
-    r->headers_out.content_length_n = -1;
-    r->headers_out.last_modified_time = -1;
-    r->start_sec = mx_cached_time->sec;
-    r->start_msec = mx_cached_time->msec;
-
-    r->ctx = mx_pcalloc(pool, sizeof(void *) * mx_http_max_module);
-    if (r->ctx == NULL) {
-        goto failed;
-    }
-
-    if (mx_array_init(&r->headers_in.headers, pool, 1,
-                      sizeof(mx_table_elt_t)) != MX_OK
-        || mx_array_init(&r->headers_out.headers, pool, 1,
-                         sizeof(mx_table_elt_t)) != MX_OK)
-    {
-        goto failed;
+        goto nomem;
     }
 
     ctx = mx_http_lua_get_ctx(r);
     if (ctx == NULL) {
-        goto failed;
+        mx_http_lua_fake_request_free(r);
+        goto nomem;
     }
 
     ctx->vm = L;
@@ -355,11 +311,6 @@ mx_http_lua_timer_run(mx_http_lua_timer_t *t, int premature)
 
     return;
 
-failed:
-
-    mx_pool_destroy(pool);
-    free(c);
-
 nomem:
 
     mx_log_error(MX_LOG_ALERT, mx_cycle->log, 0,
@@ -372,18 +323,13 @@ static void
 mx_http_lua_timer_resumed(mx_http_request_t *r, mx_http_lua_ctx_t *ctx,
     int rc)
 {
-    mx_connection_t  *c;
-
     mx_unused(ctx);
 
     if (rc == MX_AGAIN) {
         return;
     }
 
-    c = r->connection;
-
-    mx_pool_destroy(r->pool);
-    free(c);
+    mx_http_lua_fake_request_free(r);
 
     mx_http_lua_timers_running--;
     mx_busy_tasks--;
@@ -429,18 +375,118 @@ mx_ffi_timer_pending_count(void)
 }
 
 
+/* ------------------------------------------------- fake requests */
+
+mx_http_request_t *
+mx_http_lua_fake_request(void **main_conf, void **srv_conf, void **loc_conf,
+    mx_log_handler_pt handler)
+{
+    mx_pool_t          *pool;
+    mx_connection_t    *c;
+    mx_http_request_t  *r;
+
+    c = calloc(1, sizeof(mx_connection_t));
+    if (c == NULL) {
+        return NULL;
+    }
+
+    pool = mx_pool_create(1024);
+    if (pool == NULL) {
+        free(c);
+        return NULL;
+    }
+
+    /* a connection without a socket, numbered as nginx numbers its fake
+     * ones, that names the context in log lines */
+    c->fd = -1;
+    c->pool = pool;
+    c->number = mx_conn_next_number();
+    c->log = *mx_cycle->log;
+    c->log.handler = handler;
+    c->log.data = NULL;
+    c->log.action = NULL;
+    c->log.connection = c->number;
+
+    r = mx_pcalloc(pool, sizeof(mx_http_request_t));
+    if (r == NULL) {
+        goto failed;
+    }
+
+    r->pool = pool;
+    r->connection = c;
+    r->fake = 1;
+    r->main_conf = main_conf;
+    r->srv_conf = srv_conf;
+    r->loc_conf = loc_conf;
+    r->method = MX_HTTP_UNKNOWN;
+    r->headers_in.content_length_n = -1;
+    r->headers_out.content_length_n = -1;
+    r->headers_out.last_modified_time = -1;
+    r->start_sec = mx_cached_time->sec;
+    r->start_msec = mx_cached_time->msec;
+
+    r->ctx = mx_pcalloc(pool, sizeof(void *) * mx_http_max_module);
+    if (r->ctx == NULL) {
+        goto failed;
+    }
+
+    if (mx_array_init(&r->headers_in.headers, pool, 1,
+                      sizeof(mx_table_elt_t)) != MX_OK
+        || mx_array_init(&r->headers_out.headers, pool, 1,
+                         sizeof(mx_table_elt_t)) != MX_OK)
+    {
+        goto failed;
+    }
+
+    return r;
+
+failed:
+
+    mx_pool_destroy(pool);
+    free(c);
+
+    return NULL;
+}
+
+
+void
+mx_http_lua_fake_request_free(mx_http_request_t *r)
+{
+    mx_connection_t  *c = r->connection;
+
+    mx_pool_destroy(r->pool);
+    free(c);
+}
+
+
 static u_char *
-mx_http_lua_timer_log_handler(mx_log_t *log, u_char *buf, size_t len)
+mx_http_lua_log_context(u_char *buf, size_t len, const char *what)
 {
     int  n;
 
-    mx_unused(log);
-
-    n = snprintf((char *) buf, len, ", context: ngx.timer");
+    n = snprintf((char *) buf, len, ", context: %s", what);
 
     if (n < 0) {
         return buf;
     }
 
     return buf + ((size_t) n < len ? (size_t) n : len);
+}
+
+
+static u_char *
+mx_http_lua_timer_log_handler(mx_log_t *log, u_char *buf, size_t len)
+{
+    mx_unused(log);
+
+    return mx_http_lua_log_context(buf, len, "ngx.timer");
+}
+
+
+u_char *
+mx_http_lua_init_worker_log_handler(mx_log_t *log, u_char *buf, size_t len)
+{
+    mx_unused(log);
+
+    return mx_http_lua_log_context(buf, len, "init_worker_by_lua*");
 }

@@ -17,7 +17,7 @@ local select = select
 local error = error
 local YIELD = base.YIELD
 
-local raw_create = coroutine.create
+local raw_create = coroutine._create or coroutine.create
 local raw_resume = coroutine._resume or coroutine.resume
 local raw_yield = coroutine._yield or coroutine.yield
 local raw_wrap = coroutine._wrap or coroutine.wrap
@@ -25,6 +25,7 @@ local raw_status = coroutine._status or coroutine.status
 local thread_status = package.loaded["mx.c"].thread_status
 
 
+coroutine._create = raw_create
 coroutine._resume = raw_resume
 coroutine._yield = raw_yield
 coroutine._wrap = raw_wrap
@@ -40,6 +41,23 @@ local function pass(co, ok, ...)
     end
 
     return ok, ...
+end
+
+
+-- as lua-nginx-module: no coroutines in init_worker_by_lua*, whose
+-- request does not outlive it
+local get_request = base.get_request
+
+local function check_context()
+    if get_request() ~= nil and ngx.get_phase() == "init_worker" then
+        error("API disabled in the context of init_worker_by_lua*", 3)
+    end
+end
+
+
+function coroutine.create(f)
+    check_context()
+    return raw_create(f)
 end
 
 
@@ -59,6 +77,7 @@ end
 
 
 function coroutine.wrap(f)
+    check_context()
     local co = raw_create(f)
 
     return function (...)
