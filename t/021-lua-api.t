@@ -8,7 +8,7 @@
 use Test::Nginx::Socket;
 
 repeat_each(2);
-plan tests => repeat_each() * 173;   # see the counting rules in Socket.pm
+plan tests => repeat_each() * 177;   # see the counting rules in Socket.pm
 no_long_string();
 run_tests();
 
@@ -935,5 +935,30 @@ GET /t?x=y
 X-Mod: GET
 --- response_body
 /t y
+--- no_error_log
+[error]
+
+
+
+=== TEST 44: ngx.flush(true) returns once the client has taken the output
+--- config
+    location /t {
+        content_by_lua_block {
+            local chunk = string.rep("x", 1024 * 1024)
+            for i = 1, 32 do
+                ngx.print(chunk)
+            end
+            local ok, err = ngx.flush(true)
+            local sent = tonumber(ngx.var.bytes_sent)
+            ngx.log(ngx.WARN, "flushed: ", ok, " ", err, " ",
+                    sent >= 32 * 1024 * 1024)
+        }
+    }
+--- request
+GET /t
+--- response_body eval
+"x" x (32 * 1024 * 1024)
+--- error_log
+flushed: 1 nil true
 --- no_error_log
 [error]

@@ -44,6 +44,8 @@ static void mx_http_lua_resume_handler(struct ev_loop *loop, ev_timer *w,
 static void mx_http_lua_resume_posted(mx_http_lua_ctx_t *ctx);
 static void mx_http_lua_sleep_handler(struct ev_loop *loop, ev_timer *w,
     int revents);
+static int mx_http_lua_flush_drained(mx_http_request_t *r);
+static void mx_http_lua_flush_abandoned(void *data);
 
 
 int
@@ -994,8 +996,58 @@ mx_http_lua_ngx_flush(lua_State *L)
         return 2;
     }
 
+    if (n == 1 && lua_toboolean(L, 1) && r->blocked && ctx->cur_co
+        && ctx->flush_co == NULL)
+    {
+        /* ngx.flush(true): the thread waits until the client took it all;
+         * its wrapper yields on ngx.AGAIN */
+        ctx->flush_co = ctx->cur_co;
+        r->write_event_handler = mx_http_lua_flush_drained;
+        mx_http_lua_co_set_cleanup(ctx->cur_co, mx_http_lua_flush_abandoned,
+                                   ctx);
+
+        lua_pushinteger(L, MX_AGAIN);
+        return 1;
+    }
+
     lua_pushinteger(L, 1);
     return 1;
+}
+
+
+/* the output of ngx.flush(true) is all written */
+static int
+mx_http_lua_flush_drained(mx_http_request_t *r)
+{
+    mx_http_lua_co_t   *co;
+    mx_http_lua_ctx_t  *ctx;
+
+    r->write_event_handler = NULL;
+
+    ctx = mx_http_get_module_ctx(r, mx_http_lua_module);
+    if (ctx == NULL || ctx->flush_co == NULL) {
+        return MX_OK;
+    }
+
+    co = ctx->flush_co;
+    ctx->flush_co = NULL;
+
+    mx_http_lua_wakeup_co(r, co);
+
+    return MX_OK;
+}
+
+
+static void
+mx_http_lua_flush_abandoned(void *data)
+{
+    mx_http_lua_ctx_t  *ctx = data;
+
+    if (ctx->request->write_event_handler == mx_http_lua_flush_drained) {
+        ctx->request->write_event_handler = NULL;
+    }
+
+    ctx->flush_co = NULL;
 }
 
 

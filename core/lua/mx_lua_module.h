@@ -179,6 +179,7 @@ struct mx_http_lua_ctx_s {
     mx_uint_t           uthreads;    /* user threads not ended */
     mx_http_lua_co_t   *body_co;     /* waits for the request body */
     mx_http_lua_co_t   *on_abort;    /* ngx.on_abort()'s thread */
+    mx_http_lua_co_t   *flush_co;    /* waits in ngx.flush(true) */
 
     /* the Lua code resumed from the loop came back with rc (as
      * mx_http_lua_run_co returns): goes on with what ran it */
@@ -261,6 +262,17 @@ const char *mx_http_lua_context_error(mx_uint_t context);
  */
 int mx_http_lua_check_context(mx_http_request_t *r, mx_uint_t contexts,
     const char **err);
+
+/*
+ * True when r cannot serve the API on client request data (headers,
+ * body, URI, args, method, variables, status): no request at all, or a
+ * request without a client (r->fake: a timer's, init_worker_by_lua*'s).
+ * The FFI exports of that API start with it and return
+ * MX_FFI_BAD_CONTEXT, which lua/ raises as "API disabled in the current
+ * context", the way lua-nginx-module refuses its fake requests. One flag
+ * test, so that hot paths do not feel it.
+ */
+#define mx_http_lua_check_fake(r)  ((r) == NULL || (r)->fake)
 
 /* 1 when r's location runs Lua in a header or body filter */
 int mx_http_lua_has_lua_filters(mx_http_request_t *r);

@@ -92,6 +92,23 @@ ngx.thread = {
 ngx.on_abort = cfuncs.on_abort
 
 
+-- ngx.flush(true) waits until the client has taken the output
+local cflush = cfuncs.flush
+
+local function flushed(ok, ...)
+    if ok == -2 then
+        yield_wait()
+        return 1
+    end
+
+    return ok, ...
+end
+
+function ngx.flush(...)
+    return flushed(cflush(...))
+end
+
+
 ngx.timer = {
     at = cfuncs.timer_at,
     every = cfuncs.timer_every,
