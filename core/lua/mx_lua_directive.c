@@ -30,6 +30,8 @@ typedef struct {
 
 static char *mx_http_lua_package_path(mx_conf_t *cf, mx_command_t *cmd,
     void *conf);
+static char *mx_http_lua_capture_error_log(mx_conf_t *cf, mx_command_t *cmd,
+    void *conf);
 static char *mx_http_lua_code_cache(mx_conf_t *cf, mx_command_t *cmd,
     void *conf);
 static char *mx_http_lua_by_lua(mx_conf_t *cf, mx_command_t *cmd,
@@ -139,6 +141,13 @@ mx_command_t  mx_http_lua_commands[] = {
       mx_conf_set_num_slot,
       MX_HTTP_MAIN_CONF_OFFSET,
       offsetof(mx_http_lua_main_conf_t, regex_match_limit),
+      NULL },
+
+    { mx_string("lua_capture_error_log"),
+      MX_HTTP_MAIN_CONF|MX_CONF_TAKE1,
+      mx_http_lua_capture_error_log,
+      MX_HTTP_MAIN_CONF_OFFSET,
+      0,
       NULL },
 
     { mx_string("lua_max_pending_timers"),
@@ -292,6 +301,40 @@ mx_command_t  mx_http_lua_commands[] = {
 
     mx_null_command
 };
+
+
+static char *
+mx_http_lua_capture_error_log(mx_conf_t *cf, mx_command_t *cmd, void *conf)
+{
+    ssize_t    size;
+    mx_str_t  *value;
+
+    mx_unused(cmd);
+    mx_unused(conf);
+
+    value = cf->args->elts;
+
+    size = mx_parse_size(&value[1]);
+
+    if (size == MX_ERROR) {
+        mx_conf_log_error(MX_LOG_EMERG, cf, 0,
+                          "invalid capture error log size \"%.*s\"",
+                          MX_STR_ARG(value[1]));
+        return MX_CONF_ERROR;
+    }
+
+    if (size < 4096) {
+        mx_conf_log_error(MX_LOG_EMERG, cf, 0,
+                          "invalid capture error log size \"%.*s\", "
+                          "minimum size is 4096", MX_STR_ARG(value[1]));
+        return MX_CONF_ERROR;
+    }
+
+    /* from now on, in this process and the workers it starts */
+    mx_lua_errlog_capture_init((size_t) size);
+
+    return MX_CONF_OK;
+}
 
 
 static char *

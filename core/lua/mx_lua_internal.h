@@ -122,6 +122,9 @@ void mx_http_lua_fake_request_free(mx_http_request_t *r);
 u_char *mx_http_lua_init_worker_log_handler(mx_log_t *log, u_char *buf,
     size_t len);
 
+/* lua_capture_error_log: starts capturing into size bytes (0: stops) */
+void mx_lua_errlog_capture_init(size_t size);
+
 /* in the worker, before any timer: the limits, the shutdown hook */
 void mx_http_lua_timer_init(mx_cycle_t *cycle, mx_http_lua_main_conf_t *lmcf);
 

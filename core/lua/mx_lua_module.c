@@ -187,6 +187,9 @@ mx_http_lua_create_main_conf(mx_conf_t *cf)
     lmcf->max_pending_timers = MX_CONF_UNSET;
     lmcf->max_running_timers = MX_CONF_UNSET;
 
+    /* a configuration without lua_capture_error_log captures nothing */
+    mx_lua_errlog_capture_init(0);
+
     return lmcf;
 }
 

@@ -7,6 +7,8 @@ static mx_log_file_t  mx_stderr_file = { STDERR_FILENO, mx_string("stderr"),
                                          NULL };
 static mx_log_file_t *mx_log_files;
 
+mx_log_capture_pt  mx_log_capture;
+
 mx_log_t  mx_log_main = { MX_LOG_NOTICE, &mx_stderr_file, 0, NULL, NULL,
                           NULL };
 int       mx_log_use_stderr = 1;
@@ -160,6 +162,10 @@ mx_log_error_core(mx_uint_t level, mx_log_t *log, int err,
 
     if (p > last) {
         p = last;
+    }
+
+    if (mx_log_capture) {
+        mx_log_capture(level, errstr, p - errstr);
     }
 
     *p++ = '\n';

@@ -37,6 +37,15 @@ struct mx_log_s {
     const char          *action;        /* "while reading ..." */
 };
 
+/*
+ * Sees every error-log line written, without its newline (Lua's
+ * lua_capture_error_log); NULL when nothing captures.
+ */
+typedef void (*mx_log_capture_pt)(mx_uint_t level, const u_char *line,
+    size_t len);
+
+extern mx_log_capture_pt  mx_log_capture;
+
 /* the process-wide log, used before and outside any connection */
 extern mx_log_t   mx_log_main;
 

@@ -104,8 +104,13 @@ local function flushed(ok, ...)
     return ok, ...
 end
 
-function ngx.flush(...)
-    return flushed(cflush(...))
+function ngx.flush(wait, ...)
+    if wait and select("#", ...) == 0 then
+        return flushed(cflush(wait))
+    end
+
+    -- a tail call: errors name the caller as the C function's would
+    return cflush(wait, ...)
 end
 
 
