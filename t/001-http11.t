@@ -18,7 +18,7 @@
 use Test::Nginx::Socket;
 
 repeat_each(1);
-plan tests => repeat_each() * 183;   # see the counting rules in Socket.pm
+plan tests => repeat_each() * 193;   # see the counting rules in Socket.pm
 no_long_string();
 run_tests();
 
@@ -905,3 +905,19 @@ GET /../a
 --- error_code: 400
 --- response_body_like eval
 qr{<center><h1>400 Bad Request</h1></center>}
+
+
+
+=== TEST 52: any upper-case method token is taken, as nginx does; lower case is not
+--- config
+    location = /a { return 200 "method=$request_method\n"; }
+    location /static/ { root html; }
+--- user_files
+>>> static/f.txt
+file
+--- request eval
+["FOO /a", "MY_METHOD-2 /a", "PURGE /a", "foo /a", "FOO /static/f.txt"]
+--- error_code eval
+[200, 400, 200, 400, 405]
+--- response_body_like eval
+["^method=FOO\n\$", "400 Bad Request", "^method=PURGE\n\$", "400 Bad Request", "405 Not Allowed"]

@@ -993,12 +993,48 @@ mx_h1_parse_error(mx_http_request_t *r, enum http_errno err)
 }
 
 
+/*
+ * The length of the method at p when it is one nginx takes and
+ * http-parser does not know; 0 otherwise.
+ */
+static size_t
+mx_h1_unknown_method(const u_char *p, size_t len)
+{
+    size_t       i;
+    int          m;
+    const char  *name;
+
+    for (i = 0; i < len && i < 32; i++) {
+        if (!((p[i] >= 'A' && p[i] <= 'Z') || p[i] == '_' || p[i] == '-')) {
+            break;
+        }
+    }
+
+    if (i == 0 || i == len || p[i] != ' ') {
+        return 0;
+    }
+
+    for (m = 0; ; m++) {
+        name = http_method_str((enum http_method) m);
+        if (strcmp(name, "<unknown>") == 0) {
+            break;
+        }
+
+        if (strlen(name) == i && memcmp(name, p, i) == 0) {
+            return 0;
+        }
+    }
+
+    return i;
+}
+
+
 static void
 mx_h1_start_request(mx_h1_conn_t *hc, size_t end)
 {
     mx_connection_t     *c = hc->c;
     mx_http_request_t   *r;
-    size_t               n, len;
+    size_t               n, len, tok;
     enum http_errno      err;
     int                  rc;
 
@@ -1021,8 +1057,25 @@ mx_h1_start_request(mx_h1_conn_t *hc, size_t end)
     hc->parser.data = hc;
 
     len = end - hc->pos;
-    n = http_parser_execute(&hc->parser, &mx_h1_settings,
-                            (char *) hc->buf + hc->pos, len);
+
+    /*
+     * nginx takes any method made of upper-case letters, '_' and '-';
+     * http-parser knows a fixed list. One it does not know is fed to it
+     * as "GET " (its callbacks only point past the method).
+     */
+    tok = mx_h1_unknown_method(hc->buf + hc->pos, len);
+
+    if (tok) {
+        (void) http_parser_execute(&hc->parser, &mx_h1_settings, "GET ", 4);
+        n = tok + 1;
+        n += http_parser_execute(&hc->parser, &mx_h1_settings,
+                                 (char *) hc->buf + hc->pos + n, len - n);
+
+    } else {
+        n = http_parser_execute(&hc->parser, &mx_h1_settings,
+                                (char *) hc->buf + hc->pos, len);
+    }
+
     err = HTTP_PARSER_ERRNO(&hc->parser);
 
     r->request_line.data = hc->buf + hc->pos;
@@ -1043,15 +1096,20 @@ mx_h1_start_request(mx_h1_conn_t *hc, size_t end)
         return;
     }
 
-    hc->pos += n;
+    if (tok) {
+        r->method = MX_HTTP_UNKNOWN;
+        r->method_name.data = hc->buf + hc->pos;
+        r->method_name.len = tok;
 
-    r->method = mx_h1_method(hc->parser.method);
-    {
+    } else {
         const char  *m = http_method_str(hc->parser.method);
 
+        r->method = mx_h1_method(hc->parser.method);
         r->method_name.data = (u_char *) m;
         r->method_name.len = strlen(m);
     }
+
+    hc->pos += n;
 
     r->http_version = hc->parser.http_major * 1000 + hc->parser.http_minor;
     if (hc->parser.http_major != 1) {
