@@ -202,6 +202,8 @@ struct mx_http_core_loc_conf_s {
     mx_flag_t           port_in_redirect;
     mx_flag_t           server_name_in_redirect;
 
+    mx_log_t           *error_log;      /* NULL: the main error log */
+
     mx_resolver_t      *resolver;       /* NULL: no "resolver" */
     mx_msec_t           resolver_timeout;
 
@@ -578,6 +580,9 @@ mx_http_regex_t *mx_http_regex_compile(mx_conf_t *cf, const mx_str_t *re,
  */
 int mx_http_regex_exec(mx_http_request_t *r, mx_http_regex_t *re,
     const mx_str_t *s);
+
+/* after r->loc_conf changed: the location's error_log for r's lines */
+void mx_http_set_error_log(mx_http_request_t *r);
 
 /* finds a named location ("@name") of r's server; NULL if absent */
 mx_http_core_loc_conf_t *mx_http_find_named_location(mx_http_request_t *r,

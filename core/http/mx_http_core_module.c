@@ -52,6 +52,8 @@ static void *mx_http_core_create_srv_conf(mx_conf_t *cf);
 static char *mx_http_core_merge_srv_conf(mx_conf_t *cf, void *prev,
     void *conf);
 static void *mx_http_core_create_loc_conf(mx_conf_t *cf);
+static char *mx_http_core_error_log(mx_conf_t *cf, mx_command_t *cmd,
+    void *conf);
 static char *mx_http_core_merge_loc_conf(mx_conf_t *cf, void *prev,
     void *conf);
 
@@ -78,6 +80,13 @@ mx_module_t  mx_http_module = {
 #define MX_HTTP_MSL  (MX_HTTP_MAIN_CONF|MX_HTTP_SRV_CONF|MX_HTTP_LOC_CONF)
 
 static mx_command_t  mx_http_core_commands[] = {
+
+    { mx_string("error_log"),
+      MX_HTTP_MAIN_CONF|MX_HTTP_SRV_CONF|MX_HTTP_LOC_CONF|MX_CONF_1MORE,
+      mx_http_core_error_log,
+      MX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
 
     { mx_string("server"),
       MX_HTTP_MAIN_CONF|MX_CONF_BLOCK|MX_CONF_NOARGS,
@@ -1818,6 +1827,10 @@ mx_http_core_merge_loc_conf(mx_conf_t *cf, void *parent, void *child)
     mx_str_t                 *idx;
     mx_uint_t                 i;
 
+    if (conf->error_log == NULL) {
+        conf->error_log = prev->error_log;
+    }
+
     if (conf->root.data == NULL) {
         if (prev->root.data) {
             conf->root = prev->root;
@@ -1913,6 +1926,71 @@ mx_http_core_merge_loc_conf(mx_conf_t *cf, void *parent, void *child)
     mx_conf_merge_ptr_value(conf->resolver, prev->resolver, NULL);
     mx_conf_merge_msec_value(conf->resolver_timeout, prev->resolver_timeout,
                              30000);
+
+    return MX_CONF_OK;
+}
+
+
+/* error_log in http, server, location: where the requests' lines go */
+static char *
+mx_http_core_error_log(mx_conf_t *cf, mx_command_t *cmd, void *conf)
+{
+    mx_http_core_loc_conf_t  *clcf = conf;
+    mx_str_t                 *value, name;
+    mx_log_t                 *log;
+    int                       level;
+
+    mx_unused(cmd);
+
+    value = cf->args->elts;
+
+    if (cf->args->nelts > 3) {
+        mx_conf_log_error(MX_LOG_EMERG, cf, 0,
+                          "invalid number of arguments in \"error_log\" "
+                          "directive");
+        return MX_CONF_ERROR;
+    }
+
+    /* as nginx's, the first one of a level is the one */
+    if (clcf->error_log) {
+        return MX_CONF_OK;
+    }
+
+    log = mx_pcalloc(cf->pool, sizeof(mx_log_t));
+    if (log == NULL) {
+        return MX_CONF_ERROR;
+    }
+
+    name = value[1];
+
+    if (mx_str_eq(&name, "stderr") != MX_OK) {
+        if (mx_conf_full_name(cf->cycle, &name, 0) != MX_OK) {
+            return MX_CONF_ERROR;
+        }
+    }
+
+    log->file = mx_log_open_file((char *) name.data);
+    if (log->file == NULL) {
+        mx_conf_log_error(MX_LOG_EMERG, cf, errno,
+                          "open() \"%.*s\" failed", MX_STR_ARG(name));
+        return MX_CONF_ERROR;
+    }
+
+    log->level = MX_LOG_ERR;
+
+    if (cf->args->nelts == 3) {
+        level = mx_log_parse_level(&value[2]);
+        if (level == MX_ERROR) {
+            mx_conf_log_error(MX_LOG_EMERG, cf, 0,
+                              "invalid log level \"%.*s\"",
+                              MX_STR_ARG(value[2]));
+            return MX_CONF_ERROR;
+        }
+
+        log->level = (mx_uint_t) level;
+    }
+
+    clcf->error_log = log;
 
     return MX_CONF_OK;
 }

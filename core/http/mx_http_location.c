@@ -116,6 +116,7 @@ mx_http_find_location(mx_http_request_t *r)
 
     r->loc_conf = found->loc_conf;
     r->valid_location = 1;
+    mx_http_set_error_log(r);
 
     return MX_OK;
 }

@@ -27,6 +27,25 @@ mx_hash_key_lc(const u_char *data, size_t len)
 static int mx_http_log_run(mx_http_request_t *r);
 
 
+void
+mx_http_set_error_log(mx_http_request_t *r)
+{
+    mx_http_core_loc_conf_t  *clcf;
+
+    clcf = r->loc_conf[mx_http_core_module.ctx_index];
+
+    if (clcf->error_log) {
+        r->connection->log.file = clcf->error_log->file;
+        r->connection->log.level = clcf->error_log->level;
+
+    } else if (mx_cycle && mx_cycle->log) {
+        /* a keep-alive connection's previous request may have moved it */
+        r->connection->log.file = mx_cycle->log->file;
+        r->connection->log.level = mx_cycle->log->level;
+    }
+}
+
+
 mx_http_request_t *
 mx_http_create_request(mx_connection_t *c, const mx_http_proto_t *proto,
     mx_http_port_t *port)
@@ -53,6 +72,7 @@ mx_http_create_request(mx_connection_t *c, const mx_http_proto_t *proto,
     r->srv_conf = r->srv->ctx_srv_conf;
     r->loc_conf = r->srv->ctx_loc_conf;
     r->main_conf = r->srv->ctx_main_conf;
+    mx_http_set_error_log(r);
 
     r->ctx = mx_pcalloc(pool, sizeof(void *) * mx_http_max_module);
     if (r->ctx == NULL) {
@@ -341,6 +361,7 @@ mx_http_process_request(mx_http_request_t *r)
 
     r->srv_conf = r->srv->ctx_srv_conf;
     r->loc_conf = r->srv->ctx_loc_conf;
+    mx_http_set_error_log(r);
 
     mx_http_core_run_phases(r);
 }
@@ -377,6 +398,7 @@ mx_http_internal_redirect(mx_http_request_t *r, const mx_str_t *uri,
         }
 
         r->loc_conf = clcf->loc_conf;
+        mx_http_set_error_log(r);
         r->phase = MX_HTTP_REWRITE_PHASE;
         r->phase_handler = -1;
         mx_http_core_run_phases(r);
@@ -434,6 +456,7 @@ mx_http_core_run_phases(mx_http_request_t *r)
             if (r->phase_handler < 0) {
                 /* an internal redirect starts at the server's level */
                 r->loc_conf = r->srv->ctx_loc_conf;
+                mx_http_set_error_log(r);
             }
             break;
 
