@@ -222,6 +222,9 @@ mx_worker_init(mx_cycle_t *cycle)
 
     mx_pid = getpid();
 
+    /* workers must not draw the same random() sequence (random balancing) */
+    srandom((unsigned) (mx_pid ^ (pid_t) time(NULL)));
+
     for (i = 0; mx_modules[i]; i++) {
         if (mx_modules[i]->init_process) {
             if (mx_modules[i]->init_process(cycle) != MX_OK) {

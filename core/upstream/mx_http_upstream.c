@@ -217,8 +217,7 @@ mx_http_upstream_start(mx_http_request_t *r)
 
     if (u->create_request(r) != MX_OK
         || mx_http_upstream_build_out(u) != MX_OK
-        || mx_upstream_rr_init_peer(r->pool, conf->upstream, &u->rrp)
-           != MX_OK)
+        || mx_upstream_init_peer(r, conf->upstream, &u->rrp) != MX_OK)
     {
         mx_http_finalize_request(r, 500);
         return;
@@ -301,7 +300,12 @@ mx_http_upstream_connect(mx_http_upstream_t *u)
     mx_http_upstream_reset(u);
     mx_http_upstream_set_action(u, "connecting to upstream");
 
-    rc = mx_upstream_rr_get_peer(&u->rrp);
+    rc = mx_upstream_get_peer(&u->rrp);
+
+    if (rc == MX_ERROR) {
+        mx_http_upstream_finalize(u, 500);
+        return;
+    }
 
     if (rc == MX_BUSY) {
         state->peer = u->rrp.name;
@@ -1077,7 +1081,7 @@ mx_http_upstream_finish(mx_http_upstream_t *u)
     }
 
     if (u->rrp.current) {
-        mx_upstream_rr_free_peer(&u->rrp, 0, &u->log);
+        mx_upstream_free_peer(&u->rrp, 0, &u->log);
     }
 
     rc = mx_http_upstream_output(u, 1);
@@ -1195,7 +1199,7 @@ mx_http_upstream_next(mx_http_upstream_t *u, mx_uint_t ft)
 
         state = (ft == MX_UPSTREAM_FT_HTTP_403 || ft == MX_UPSTREAM_FT_HTTP_404)
                 ? MX_PEER_NEXT : MX_PEER_FAILED;
-        mx_upstream_rr_free_peer(&u->rrp, state, &u->log);
+        mx_upstream_free_peer(&u->rrp, state, &u->log);
     }
 
     if (ft == MX_UPSTREAM_FT_TIMEOUT) {
@@ -1278,7 +1282,7 @@ mx_http_upstream_finalize(mx_http_upstream_t *u, int rc)
     }
 
     if (u->rrp.current) {
-        mx_upstream_rr_free_peer(&u->rrp, 0, &u->log);
+        mx_upstream_free_peer(&u->rrp, 0, &u->log);
     }
 
     r->write_event_handler = NULL;
@@ -1307,7 +1311,7 @@ mx_http_upstream_cleanup(void *data)
     }
 
     if (u->rrp.current) {
-        mx_upstream_rr_free_peer(&u->rrp, 0, &u->log);
+        mx_upstream_free_peer(&u->rrp, 0, &u->log);
     }
 
     u->finished = 1;

@@ -1,4 +1,5 @@
 #include "mx_upstream.h"
+#include "mx_upstream_internal.h"
 #include "mx_event_connect.h"
 
 #include <arpa/inet.h>
@@ -48,6 +49,22 @@ static mx_command_t  mx_upstream_commands[] = {
     { mx_string("keepalive_timeout"),
       MX_HTTP_UPS_CONF|MX_CONF_TAKE1,
       mx_upstream_keepalive_timeout, MX_HTTP_SRV_CONF_OFFSET, 0, NULL },
+
+    { mx_string("least_conn"),
+      MX_HTTP_UPS_CONF|MX_CONF_NOARGS,
+      mx_upstream_least_conn, MX_HTTP_SRV_CONF_OFFSET, 0, NULL },
+
+    { mx_string("hash"),
+      MX_HTTP_UPS_CONF|MX_CONF_TAKE12,
+      mx_upstream_hash, MX_HTTP_SRV_CONF_OFFSET, 0, NULL },
+
+    { mx_string("ip_hash"),
+      MX_HTTP_UPS_CONF|MX_CONF_NOARGS,
+      mx_upstream_ip_hash, MX_HTTP_SRV_CONF_OFFSET, 0, NULL },
+
+    { mx_string("random"),
+      MX_HTTP_UPS_CONF|MX_CONF_NOARGS|MX_CONF_TAKE12,
+      mx_upstream_random, MX_HTTP_SRV_CONF_OFFSET, 0, NULL },
 
     mx_null_command
 };
@@ -540,6 +557,14 @@ mx_upstream_server(mx_conf_t *cf, mx_command_t *cmd, void *conf)
         }
 
         if (mx_str_eq(&value[i], "backup") == MX_OK) {
+            /* as nginx, only a method set before the server refuses it */
+            if (us->balancer && !us->balancer->backup) {
+                mx_conf_log_error(MX_LOG_EMERG, cf, 0,
+                                  "balancing method does not support "
+                                  "parameter \"%.*s\"", MX_STR_ARG(value[i]));
+                return MX_CONF_ERROR;
+            }
+
             s->backup = 1;
             continue;
         }
@@ -726,12 +751,47 @@ mx_upstream_init_main_conf(mx_conf_t *cf, void *conf)
             }
         }
 
-        if (mx_upstream_init_round_robin(cf, us) != MX_OK) {
+        rc = us->balancer ? us->balancer->init_upstream(cf, us)
+                          : mx_upstream_init_round_robin(cf, us);
+        if (rc != MX_OK) {
             return MX_CONF_ERROR;
         }
     }
 
     return MX_CONF_OK;
+}
+
+
+mx_upstream_srv_conf_t *
+mx_upstream_set_balancer(mx_conf_t *cf, const mx_upstream_balancer_t *b,
+    void *conf)
+{
+    mx_upstream_srv_conf_t  *us;
+
+    us = mx_http_conf_get_module_srv_conf(cf, mx_http_upstream_module);
+
+    /* nginx's keepalive is a method wrapping the one before it */
+    if (us->balancer || us->keepalive.max_cached) {
+        mx_conf_log_error(MX_LOG_WARN, cf, 0,
+                          "load balancing method redefined");
+    }
+
+    us->balancer = b;
+    us->balancer_conf = conf;
+
+    return us;
+}
+
+
+int
+mx_upstream_init_peer(mx_http_request_t *r, mx_upstream_srv_conf_t *us,
+    mx_upstream_rr_peer_data_t *rrp)
+{
+    if (us->balancer && us->balancer->init) {
+        return us->balancer->init(r, us, rrp);
+    }
+
+    return mx_upstream_rr_init_peer(r->pool, us, rrp);
 }
 
 

@@ -6,8 +6,9 @@
 /*
  * Upstream groups: the "upstream NAME { ... }" block and the implicit
  * groups proxy_pass makes for "host:port", their peers (resolved at
- * config time with getaddrinfo, as nginx does), the round-robin balancer
- * with passive health checks (mx_upstream_round_robin.c) and the
+ * config time with getaddrinfo, as nginx does), the balancers (round
+ * robin with passive health checks in mx_upstream_round_robin.c, the
+ * methods least_conn, hash, ip_hash and random beside it) and the
  * per-worker keepalive pool of idle upstream connections.
  *
  * Runtime state (weights, failures, the keepalive pool) lives in memory
@@ -18,6 +19,7 @@
 typedef struct mx_upstream_srv_conf_s   mx_upstream_srv_conf_t;
 typedef struct mx_upstream_rr_peers_s   mx_upstream_rr_peers_t;
 typedef struct mx_upstream_keepalive_s  mx_upstream_keepalive_t;
+typedef struct mx_upstream_balancer_s   mx_upstream_balancer_t;
 
 /* one "server" line of an upstream block */
 typedef struct {
@@ -77,6 +79,10 @@ struct mx_upstream_srv_conf_s {
     mx_array_t               *servers;       /* mx_upstream_server_t */
     mx_upstream_rr_peers_t   *peers;         /* built at init */
 
+    /* the method's directive sets both; NULL: round robin */
+    const mx_upstream_balancer_t  *balancer;
+    void                     *balancer_conf; /* the method's own */
+
     mx_upstream_keepalive_conf_t  keepalive;
     mx_upstream_keepalive_t  *cache;         /* per worker, lazily */
 
@@ -117,23 +123,99 @@ mx_upstream_srv_conf_t *mx_upstream_create_single(mx_pool_t *pool,
 
 /* ------------------------------------------------------ balancer */
 
-/* the state of one request's peer choice */
-typedef struct {
+typedef struct mx_upstream_rr_peer_data_s  mx_upstream_rr_peer_data_t;
+
+/*
+ * A method's choice of the next peer: MX_OK with rrp->current set (and
+ * its conns counted), MX_BUSY when no peer is live (rrp->name names the
+ * group), MX_ERROR to end the request with a 500.
+ */
+typedef int (*mx_upstream_get_peer_pt)(mx_upstream_rr_peer_data_t *rrp);
+
+/* ends the use of rrp->current: state is 0, MX_PEER_FAILED or _NEXT */
+typedef void (*mx_upstream_free_peer_pt)(mx_upstream_rr_peer_data_t *rrp,
+    mx_uint_t state, mx_log_t *log);
+
+/*
+ * The state of one request's peer choice. Round robin's fields come
+ * first; a method keeps its own state beside them (in data, from the
+ * request's pool) and sets get/free, as nginx's methods wrap their
+ * round robin data. current may point to a peer the method owns (one a
+ * script chose), as long as its free does not hand it to round robin.
+ */
+struct mx_upstream_rr_peer_data_s {
     mx_upstream_rr_peers_t   *peers;         /* primary, then backup */
     mx_upstream_rr_peer_t    *current;
     uintptr_t                *tried;         /* bitmap */
-    uintptr_t                 data;          /* inline bitmap */
+    uintptr_t                 inline_tried;  /* the bitmap of few peers */
     mx_uint_t                 tries;         /* left */
     mx_str_t                 *name;          /* for "no live upstreams" */
-} mx_upstream_rr_peer_data_t;
+
+    mx_upstream_get_peer_pt   get;
+    mx_upstream_free_peer_pt  free;
+    void                     *data;          /* the method's state */
+};
 
 #define MX_PEER_FAILED   0x02
 #define MX_PEER_NEXT     0x04
 
+/*
+ * A load-balancing method, nginx's peer.init_upstream / init / get /
+ * free. Its directive hands it to mx_upstream_set_balancer(); a group
+ * without one balances by round robin.
+ */
+struct mx_upstream_balancer_s {
+    const char               *name;          /* "least_conn" */
+
+    /*
+     * At the end of the configuration, once per group: builds us->peers
+     * (mx_upstream_init_round_robin) and the method's data (in
+     * us->balancer_conf). MX_OK or MX_ERROR (logged).
+     */
+    int                     (*init_upstream)(mx_conf_t *cf,
+                                             mx_upstream_srv_conf_t *us);
+
+    /*
+     * Per request, before the first try: mx_upstream_rr_init_peer(),
+     * then the method's state in rrp->data (from r->pool) and its
+     * rrp->get / rrp->free. MX_OK or MX_ERROR.
+     */
+    int                     (*init)(mx_http_request_t *r,
+                                    mx_upstream_srv_conf_t *us,
+                                    mx_upstream_rr_peer_data_t *rrp);
+
+    unsigned                  backup:1;      /* "server ... backup" allowed */
+};
+
+/*
+ * For a method's directive (in an upstream block): makes b the method of
+ * the group being parsed, with conf as us->balancer_conf, and warns
+ * "load balancing method redefined" as nginx does when a method (or
+ * keepalive, nginx's balancer wrapper) came before. Returns the group.
+ */
+mx_upstream_srv_conf_t *mx_upstream_set_balancer(mx_conf_t *cf,
+    const mx_upstream_balancer_t *b, void *conf);
+
+/*
+ * Starts r's peer choice in us by us's method (round robin without one);
+ * MX_OK or MX_ERROR. Then rrp->get / rrp->free (mx_upstream_get_peer(),
+ * mx_upstream_free_peer()) pick and release peers until rrp->tries is 0.
+ */
+int mx_upstream_init_peer(mx_http_request_t *r, mx_upstream_srv_conf_t *us,
+    mx_upstream_rr_peer_data_t *rrp);
+
+#define mx_upstream_get_peer(rrp)  (rrp)->get(rrp)
+#define mx_upstream_free_peer(rrp, state, log)                               \
+    (rrp)->free(rrp, state, log)
+
 /* builds uscf->peers from its servers; MX_OK or MX_ERROR (logged) */
 int mx_upstream_init_round_robin(mx_conf_t *cf, mx_upstream_srv_conf_t *us);
 
-/* starts a choice for a request (memory from pool); MX_OK or MX_ERROR */
+/*
+ * Starts a round robin choice for a request (memory from pool), with
+ * rrp->get / rrp->free the round robin's and rrp->data NULL; MX_OK or
+ * MX_ERROR.
+ */
 int mx_upstream_rr_init_peer(mx_pool_t *pool, mx_upstream_srv_conf_t *us,
     mx_upstream_rr_peer_data_t *rrp);
 

@@ -161,8 +161,8 @@ mx_upstream_rr_init_peer(mx_pool_t *pool, mx_upstream_srv_conf_t *us,
     }
 
     if (n <= MX_RR_BITS) {
-        rrp->data = 0;
-        rrp->tried = &rrp->data;
+        rrp->inline_tried = 0;
+        rrp->tried = &rrp->inline_tried;
 
     } else {
         rrp->tried = mx_pcalloc(pool, ((n + MX_RR_BITS - 1) / MX_RR_BITS)
@@ -173,6 +173,10 @@ mx_upstream_rr_init_peer(mx_pool_t *pool, mx_upstream_srv_conf_t *us,
     }
 
     rrp->tries = peers->number + (peers->next ? peers->next->number : 0);
+
+    rrp->get = mx_upstream_rr_get_peer;
+    rrp->free = mx_upstream_rr_free_peer;
+    rrp->data = NULL;
 
     return MX_OK;
 }
