@@ -11,8 +11,12 @@
  *
  * The request-taking functions check r first and return, besides their
  * own results, MX_FFI_BAD_CONTEXT when r has no Lua context (the API is
- * not usable where it was called). They never raise Lua errors: lua/
- * turns the codes into error() or "nil, err" as lua-nginx-module does.
+ * not usable where it was called). Those on the client request's data
+ * (headers, body, URI, args, method, variables, status) also return it
+ * for a request without a client (mx_http_lua_check_fake(): timers,
+ * init_worker_by_lua*); lua/ raises "API disabled in the current
+ * context" then. They never raise Lua errors: lua/ turns the codes into
+ * error() or "nil, err" as lua-nginx-module does.
  *
  * Strings handed back to Lua point into request memory (valid for the
  * request's life) or into static storage; Lua copies them with
@@ -242,7 +246,8 @@ int mx_ffi_req_set_method(mx_http_request_t *r, int method);
 /* r->http_version: 9, 1000, 1001 or 2000 (nginx's numbers) */
 int mx_ffi_req_http_version(mx_http_request_t *r);
 
-/* ngx.req.start_time: when the request began, in seconds (ms precision) */
+/* ngx.req.start_time: when the request began, in seconds (ms precision);
+ * 0 for a request without a client, as lua-nginx-module's fake ones */
 double mx_ffi_req_start_time(mx_http_request_t *r);
 
 /* ngx.req.is_internal: 1 after an internal redirect or set_uri, else 0 */
@@ -261,10 +266,12 @@ int mx_ffi_req_raw_header(mx_http_request_t *r, int no_req_line,
  * ngx.req.set_uri: r->uri becomes a copy of uri (len > 0), r->internal
  * is set. Unless binary, control bytes (but HT) are refused with
  * lua-nginx-module's message in errbuf (*errlen in: room, out: length).
- * jump (rewrite_by_lua* only, checked by the caller): ctx->uri_jump and
- * r->uri_changed are set, the caller yields to the runner, which ends
- * the thread, and the rewrite phase finds the location again. MX_OK or
- * MX_ERROR.
+ * jump (rewrite_by_lua* only; elsewhere MX_ERROR with "API disabled in
+ * the context of ..." in errbuf): ctx->uri_jump and r->uri_changed are
+ * set, the caller yields to the runner, which ends the thread, and the
+ * rewrite phase finds the location again. MX_OK, MX_ERROR, or
+ * MX_FFI_BAD_CONTEXT (before any other check) for a request without a
+ * client.
  */
 int mx_ffi_req_set_uri(mx_http_request_t *r, const u_char *uri, size_t len,
     int jump, int binary, u_char *errbuf, size_t *errlen);
@@ -366,7 +373,7 @@ int mx_ffi_req_finish_body(mx_http_request_t *r, const char **err);
  * ngx.var.NAME (name != NULL: lowercased into lowcase_buf, len bytes)
  * or ngx.var[N] (name NULL: the regex capture capture_id, as $N).
  * MX_OK with *value (request memory); MX_DECLINED when not found;
- * MX_ERROR with *err.
+ * MX_ERROR with *err; MX_FFI_BAD_CONTEXT for a request without a client.
  */
 int mx_ffi_var_get(mx_http_request_t *r, const u_char *name, size_t len,
     u_char *lowcase_buf, int capture_id, const u_char **value,
@@ -376,7 +383,8 @@ int mx_ffi_var_get(mx_http_request_t *r, const u_char *name, size_t len,
  * ngx.var.NAME = value (value NULL: nil, the variable becomes "not
  * found"), through mx_http_variable_set(): variables made by "set" and
  * the changeable built-ins ($args). MX_OK; MX_ERROR with
- * lua-nginx-module's message in err (*errlen in: room, out: length).
+ * lua-nginx-module's message in err (*errlen in: room, out: length);
+ * MX_FFI_BAD_CONTEXT for a request without a client.
  */
 int mx_ffi_var_set(mx_http_request_t *r, const u_char *name, size_t len,
     u_char *lowcase_buf, const u_char *value, size_t value_len,

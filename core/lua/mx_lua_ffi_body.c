@@ -48,7 +48,7 @@ mx_ffi_req_read_body(mx_http_request_t *r)
     int                 rc;
     mx_http_lua_ctx_t  *ctx;
 
-    if (r == NULL) {
+    if (mx_http_lua_check_fake(r)) {
         return MX_FFI_BAD_CONTEXT;
     }
 
@@ -106,7 +106,7 @@ mx_ffi_req_discard_body(mx_http_request_t *r)
 {
     int  rc;
 
-    if (r == NULL) {
+    if (mx_http_lua_check_fake(r)) {
         return MX_FFI_BAD_CONTEXT;
     }
 
@@ -130,7 +130,7 @@ mx_ffi_req_get_body_data(mx_http_request_t *r, const u_char **data,
     mx_chain_t              *cl;
     mx_http_request_body_t  *rb;
 
-    if (r == NULL) {
+    if (mx_http_lua_check_fake(r)) {
         return MX_FFI_BAD_CONTEXT;
     }
 
@@ -202,7 +202,7 @@ mx_ffi_req_get_body_file(mx_http_request_t *r, const u_char **path,
 {
     mx_http_request_body_t  *rb;
 
-    if (r == NULL) {
+    if (mx_http_lua_check_fake(r)) {
         return MX_FFI_BAD_CONTEXT;
     }
 
@@ -432,7 +432,7 @@ mx_ffi_req_append_body(mx_http_request_t *r, const u_char *data,
     mx_buf_t                *b;
     mx_http_request_body_t  *rb;
 
-    if (r == NULL) {
+    if (mx_http_lua_check_fake(r)) {
         return MX_FFI_BAD_CONTEXT;
     }
 
@@ -488,7 +488,7 @@ mx_ffi_req_finish_body(mx_http_request_t *r, const char **err)
     mx_buf_t                *b;
     mx_http_request_body_t  *rb;
 
-    if (r == NULL) {
+    if (mx_http_lua_check_fake(r)) {
         return MX_FFI_BAD_CONTEXT;
     }
 
@@ -526,7 +526,7 @@ mx_ffi_req_finish_body(mx_http_request_t *r, const char **err)
 static int
 mx_ffi_body_check(mx_http_request_t *r, const char **err)
 {
-    if (r == NULL) {
+    if (mx_http_lua_check_fake(r)) {
         return MX_FFI_BAD_CONTEXT;
     }
 

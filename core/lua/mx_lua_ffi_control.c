@@ -280,7 +280,7 @@ mx_ffi_redirect(mx_http_request_t *r, const u_char *uri, size_t len,
 int
 mx_ffi_get_resp_status(mx_http_request_t *r)
 {
-    if (r == NULL) {
+    if (mx_http_lua_check_fake(r)) {
         return MX_FFI_BAD_CONTEXT;
     }
 
@@ -305,7 +305,7 @@ mx_ffi_set_resp_status(mx_http_request_t *r, int status)
 {
     mx_http_lua_ctx_t  *ctx;
 
-    if (r == NULL) {
+    if (mx_http_lua_check_fake(r)) {
         return MX_FFI_BAD_CONTEXT;
     }
 
@@ -336,7 +336,7 @@ mx_ffi_headers_sent(mx_http_request_t *r)
 {
     mx_http_lua_ctx_t  *ctx;
 
-    if (r == NULL) {
+    if (mx_http_lua_check_fake(r)) {
         return MX_FFI_BAD_CONTEXT;
     }
 

@@ -290,7 +290,7 @@ mx_ffi_set_resp_header(mx_http_request_t *r, const u_char *key_data,
     mx_str_t            key, value;
     mx_http_lua_ctx_t  *ctx;
 
-    if (r == NULL) {
+    if (mx_http_lua_check_fake(r)) {
         return MX_FFI_BAD_CONTEXT;
     }
 
@@ -373,7 +373,7 @@ mx_ffi_get_resp_header(mx_http_request_t *r, const u_char *key,
     mx_uint_t        n;
     mx_table_elt_t  *h;
 
-    if (r == NULL) {
+    if (mx_http_lua_check_fake(r)) {
         return MX_FFI_BAD_CONTEXT;
     }
 
@@ -573,7 +573,7 @@ mx_ffi_resp_get_headers_count(mx_http_request_t *r, int max, int *truncated)
     mx_uint_t        i;
     mx_table_elt_t  *h;
 
-    if (r == NULL) {
+    if (mx_http_lua_check_fake(r)) {
         return MX_FFI_BAD_CONTEXT;
     }
 
@@ -615,7 +615,7 @@ mx_ffi_resp_get_headers(mx_http_request_t *r, mx_ffi_table_elt_t *out,
     mx_uint_t        i;
     mx_table_elt_t  *h;
 
-    if (r == NULL) {
+    if (mx_http_lua_check_fake(r)) {
         return MX_FFI_BAD_CONTEXT;
     }
 
@@ -670,7 +670,7 @@ mx_ffi_req_get_headers_count(mx_http_request_t *r, int max, int *truncated)
     mx_uint_t        i;
     mx_table_elt_t  *h;
 
-    if (r == NULL) {
+    if (mx_http_lua_check_fake(r)) {
         return MX_FFI_BAD_CONTEXT;
     }
 
@@ -708,7 +708,7 @@ mx_ffi_req_get_headers(mx_http_request_t *r, mx_ffi_table_elt_t *out,
     mx_uint_t        i;
     mx_table_elt_t  *h;
 
-    if (r == NULL) {
+    if (mx_http_lua_check_fake(r)) {
         return MX_FFI_BAD_CONTEXT;
     }
 
@@ -1015,7 +1015,7 @@ mx_ffi_req_set_header(mx_http_request_t *r, const u_char *key,
     size_t    i;
     mx_str_t  k, v;
 
-    if (r == NULL) {
+    if (mx_http_lua_check_fake(r)) {
         return MX_FFI_BAD_CONTEXT;
     }
 

@@ -18,7 +18,7 @@ static int mx_ffi_raw_header_rebuild(mx_http_request_t *r, int no_req_line,
 int
 mx_ffi_req_get_method(mx_http_request_t *r)
 {
-    if (r == NULL) {
+    if (mx_http_lua_check_fake(r)) {
         return MX_FFI_BAD_CONTEXT;
     }
 
@@ -30,7 +30,7 @@ int
 mx_ffi_req_get_method_name(mx_http_request_t *r, const u_char **name,
     size_t *len)
 {
-    if (r == NULL) {
+    if (mx_http_lua_check_fake(r)) {
         return MX_FFI_BAD_CONTEXT;
     }
 
@@ -67,7 +67,7 @@ mx_ffi_req_set_method(mx_http_request_t *r, int method)
 
     mx_uint_t  i;
 
-    if (r == NULL) {
+    if (mx_http_lua_check_fake(r)) {
         return MX_FFI_BAD_CONTEXT;
     }
 
@@ -87,7 +87,7 @@ mx_ffi_req_set_method(mx_http_request_t *r, int method)
 int
 mx_ffi_req_http_version(mx_http_request_t *r)
 {
-    if (r == NULL) {
+    if (mx_http_lua_check_fake(r)) {
         return MX_FFI_BAD_CONTEXT;
     }
 
@@ -98,7 +98,8 @@ mx_ffi_req_http_version(mx_http_request_t *r)
 double
 mx_ffi_req_start_time(mx_http_request_t *r)
 {
-    if (r == NULL) {
+    /* lua-nginx-module's fake requests have no start time: 0 */
+    if (mx_http_lua_check_fake(r)) {
         return 0;
     }
 
@@ -109,7 +110,7 @@ mx_ffi_req_start_time(mx_http_request_t *r)
 int
 mx_ffi_req_is_internal(mx_http_request_t *r)
 {
-    if (r == NULL) {
+    if (mx_http_lua_check_fake(r)) {
         return MX_FFI_BAD_CONTEXT;
     }
 
@@ -127,7 +128,7 @@ mx_ffi_req_raw_header(mx_http_request_t *r, int no_req_line,
     size_t                    max;
     mx_http_core_srv_conf_t  *cscf;
 
-    if (r == NULL) {
+    if (mx_http_lua_check_fake(r)) {
         return MX_FFI_BAD_CONTEXT;
     }
 
@@ -274,9 +275,10 @@ mx_ffi_req_set_uri(mx_http_request_t *r, const u_char *uri, size_t len,
     int                 n;
     u_char             *p, *q, c;
     size_t              i, room;
+    const char         *msg;
     mx_http_lua_ctx_t  *ctx;
 
-    if (r == NULL) {
+    if (mx_http_lua_check_fake(r)) {
         return MX_FFI_BAD_CONTEXT;
     }
 
@@ -325,6 +327,16 @@ mx_ffi_req_set_uri(mx_http_request_t *r, const u_char *uri, size_t len,
 
             return MX_ERROR;
         }
+    }
+
+    /* as lua-nginx-module: after the fake request and unsafe byte tests */
+    if (jump
+        && mx_http_lua_check_context(r, MX_LUA_CONTEXT_REWRITE, &msg)
+           != MX_OK)
+    {
+        n = snprintf((char *) errbuf, *errlen, "%s", msg);
+        *errlen = n < 0 ? 0 : mx_min((size_t) n, *errlen);
+        return MX_ERROR;
     }
 
     p = mx_pnalloc(r->pool, len);
@@ -380,7 +392,7 @@ mx_ffi_req_set_uri_args(mx_http_request_t *r, const u_char *args,
 {
     u_char  *p;
 
-    if (r == NULL) {
+    if (mx_http_lua_check_fake(r)) {
         return MX_FFI_BAD_CONTEXT;
     }
 
@@ -406,7 +418,7 @@ mx_ffi_req_get_uri_args_count(mx_http_request_t *r, int max, int *truncated)
     int      count;
     u_char  *p, *last;
 
-    if (r == NULL) {
+    if (mx_http_lua_check_fake(r)) {
         return MX_FFI_BAD_CONTEXT;
     }
 
@@ -441,7 +453,7 @@ mx_ffi_req_get_uri_args_count(mx_http_request_t *r, int max, int *truncated)
 size_t
 mx_ffi_req_get_querystring_len(mx_http_request_t *r)
 {
-    return r ? r->args.len : 0;
+    return mx_http_lua_check_fake(r) ? 0 : r->args.len;
 }
 
 
@@ -513,7 +525,7 @@ mx_ffi_req_get_uri_args(mx_http_request_t *r, u_char *buf,
     size_t   n;
     u_char  *p, *q, *last;
 
-    if (r == NULL || count <= 0) {
+    if (mx_http_lua_check_fake(r) || count <= 0) {
         return 0;
     }
 
@@ -590,7 +602,7 @@ mx_ffi_req_get_post_args_count(mx_http_request_t *r, size_t *len,
     size_t         i, n;
     const u_char  *data;
 
-    if (r == NULL) {
+    if (mx_http_lua_check_fake(r)) {
         return MX_FFI_BAD_CONTEXT;
     }
 
@@ -639,7 +651,7 @@ mx_ffi_req_get_post_args(mx_http_request_t *r, u_char *buf,
 
     *truncated = 0;
 
-    if (r == NULL || count <= 0
+    if (mx_http_lua_check_fake(r) || count <= 0
         || mx_ffi_req_get_body_data(r, &data, &len) != MX_OK)
     {
         return 0;

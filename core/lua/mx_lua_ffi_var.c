@@ -24,6 +24,10 @@ mx_ffi_var_get(mx_http_request_t *r, const u_char *name, size_t len,
         return MX_ERROR;
     }
 
+    if (mx_http_lua_check_fake(r)) {
+        return MX_FFI_BAD_CONTEXT;
+    }
+
     if (name == NULL) {
         /* $N of the last regex match; an unmatched group is "" */
         if (capture_id <= 0) {
@@ -78,6 +82,10 @@ mx_ffi_var_set(mx_http_request_t *r, const u_char *name, size_t len,
 
     if (r == NULL) {
         return mx_ffi_var_err(err, errlen, "no request object found");
+    }
+
+    if (mx_http_lua_check_fake(r)) {
+        return MX_FFI_BAD_CONTEXT;
     }
 
     mx_strlow(lowcase_buf, name, len);

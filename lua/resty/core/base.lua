@@ -113,12 +113,36 @@ end
 _M.get_request = get_request
 
 
+-- lua-nginx-module's error for an API refused in a context, by the
+-- MX_LUA_CONTEXT_* number (core/lua/mx_lua_module.h)
+local context_errors = {
+    [0x0001] = "API disabled in the context of set_by_lua*",
+    [0x0002] = "API disabled in the context of rewrite_by_lua*",
+    [0x0004] = "API disabled in the context of access_by_lua*",
+    [0x0008] = "API disabled in the context of content_by_lua*",
+    [0x0010] = "API disabled in the context of log_by_lua*",
+    [0x0020] = "API disabled in the context of header_filter_by_lua*",
+    [0x0040] = "API disabled in the context of body_filter_by_lua*",
+    [0x0080] = "API disabled in the context of ngx.timer",
+    [0x0100] = "API disabled in the context of init_worker_by_lua*",
+    [0x0200] = "API disabled in the context of balancer_by_lua*",
+    [0x0400] = "API disabled in the context of ssl_certificate_by_lua*",
+    [0x0800] = "API disabled in the context of ssl_session_store_by_lua*",
+    [0x1000] = "API disabled in the context of ssl_session_fetch_by_lua*",
+    [0x2000] = "API disabled in the context of exit_worker_by_lua*",
+}
+
+function _M.context_error(context)
+    return context_errors[context] or "API disabled in the current context"
+end
+
+
 -- The error for a request API called without a request: in
 -- init_worker_by_lua* and exit_worker_by_lua* it is lua-nginx-module's
 -- "API disabled in the context of ...", elsewhere (init_by_lua*) msg.
 local request_less_contexts = {
-    [0x0100] = "API disabled in the context of init_worker_by_lua*",
-    [0x2000] = "API disabled in the context of exit_worker_by_lua*",
+    [0x0100] = context_errors[0x0100],
+    [0x2000] = context_errors[0x2000],
 }
 
 function _M.no_request_error(msg)

@@ -132,6 +132,13 @@ getters.is_subrequest = function ()
         error("no request found")
     end
 
+    -- a request without a client is refused like the rest of the
+    -- request API; is_internal's C side (declared by resty.core.request,
+    -- loaded with the API) tells it
+    if C.mx_ffi_req_is_internal(r) == FFI_BAD_CONTEXT then
+        error("API disabled in the current context", 2)
+    end
+
     -- no subrequests yet
     return false
 end

@@ -24,6 +24,7 @@ local get_request = base.get_request
 local no_request_error = base.no_request_error
 local FFI_OK = base.FFI_OK
 local FFI_AGAIN = base.FFI_AGAIN
+local FFI_DECLINED = base.FFI_DECLINED
 local FFI_BAD_CONTEXT = base.FFI_BAD_CONTEXT
 
 -- passes on what Lua filters must see, from a classic C function
@@ -252,6 +253,35 @@ function ngx.print(...)
 
     -- not a tail call: echo() raises errors at level 3, our caller
     local ok, err = echo(r, "print", false, ...)
+    return ok, err
+end
+
+
+-- ngx.send_headers(): the header goes out now, unless HTTP/1.0 output
+-- is gathered to count it; 1, or nil and an error
+function ngx.send_headers()
+    local r = get_request()
+    if not r then
+        error(no_request_error("no request object found"), 2)
+    end
+
+    -- prepares the header; refuses the contexts ngx.say refuses
+    local rc = output(r, nil, 0, 0, errmsg)
+    if rc == FFI_BAD_CONTEXT then
+        error(ffi_str(errmsg[0]), 2)
+    end
+
+    if rc == FFI_DECLINED then
+        -- HEAD or after ngx.eof(): the header is out already
+        return 1
+    end
+
+    if rc ~= FFI_OK and rc ~= FFI_AGAIN then
+        return nil, ffi_str(errmsg[0])
+    end
+
+    -- from a classic C function: header filters may run Lua
+    local ok, err = flush_pending()
     return ok, err
 end
 

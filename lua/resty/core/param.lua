@@ -12,12 +12,12 @@ local ngx = ngx
 local type = type
 local error = error
 local tostring = tostring
-local rawset = rawset
 local setmetatable = setmetatable
 local concat = table.concat
 local ffi_str = ffi.string
 local get_request = base.get_request
 local get_string_buf = base.get_string_buf
+local context_error = base.context_error
 local FFI_OK = base.FFI_OK
 local FFI_AGAIN = base.FFI_AGAIN
 
@@ -87,7 +87,8 @@ local function get_param(tb, idx)
         return nil
     end
 
-    error("API disabled in the current context", 2)
+    -- lua-resty-core raises this one here, not at the caller
+    error("API disabled in the current context")
 end
 
 
@@ -132,11 +133,7 @@ local function set_param(tb, idx, value)
     local context = C.mx_ffi_get_phase(r)
 
     if context ~= CONTEXT_BODY_FILTER then
-        if context == CONTEXT_SET then
-            error("API disabled in the context of set_by_lua*", 2)
-        end
-
-        return rawset(tb, idx, value)
+        error(context_error(context), 2)
     end
 
     if idx == 1 then

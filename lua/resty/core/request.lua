@@ -369,7 +369,8 @@ function ngx.req.is_internal()
 
     local rc = C.mx_ffi_req_is_internal(r)
     if rc == FFI_BAD_CONTEXT then
-        error("API disabled in the current context", 2)
+        -- lua-resty-core raises this one here, not at the caller
+        error("API disabled in the current context")
     end
 
     return rc == 1
@@ -401,8 +402,6 @@ end
 
 
 do
-    local jump_contexts = { rewrite = true }
-
     function ngx.req.set_uri(...)
         local n = select("#", ...)
         if n < 1 or n > 3 then
@@ -426,14 +425,10 @@ do
             arg_error(3, "boolean", binary)
         end
 
-        if n >= 2 then
-            if type(jump) ~= "boolean" then
-                arg_error(2, "boolean", jump)
-            end
-
-            if jump then
-                check_context(jump_contexts)
-            end
+        -- a jump outside rewrite_by_lua* is refused by the C side, after
+        -- it refused a request without a client
+        if n >= 2 and type(jump) ~= "boolean" then
+            arg_error(2, "boolean", jump)
         end
 
         local errlen = get_size_ptr()

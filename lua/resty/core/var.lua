@@ -21,6 +21,7 @@ local get_size_ptr = base.get_size_ptr
 local new_tab = base.new_tab
 local FFI_OK = base.FFI_OK
 local FFI_DECLINED = base.FFI_DECLINED
+local FFI_BAD_CONTEXT = base.FFI_BAD_CONTEXT
 
 
 ffi.cdef[[
@@ -70,6 +71,10 @@ local function var_get(self, name)
         return nil
     end
 
+    if rc == FFI_BAD_CONTEXT then
+        error("API disabled in the current context", 2)
+    end
+
     error(ffi_str(errmsg[0]), 2)
 end
 
@@ -105,6 +110,10 @@ local function var_set(self, name, value)
 
     if rc == FFI_OK then
         return
+    end
+
+    if rc == FFI_BAD_CONTEXT then
+        error("API disabled in the current context", 2)
     end
 
     error(ffi_str(err, errlen[0]), 2)
