@@ -534,22 +534,18 @@ x
 filter: false API disabled in the context of header_filter_by_lua*
 
 
-=== TEST 15: not yet as the reference (skipped): ngx.flush(true), ngx.on_abort, ngx.thread.spawn, ngx.sleep, ngx.location.capture
---- SKIP
+=== TEST 15: ngx.flush(true), ngx.on_abort, ngx.thread.spawn, ngx.sleep
 --- probes
 flush_wait       local v = ngx.flush(true) return v
 on_abort         local v = ngx.on_abort(function () end) return v
 spawn            local t = ngx.thread.spawn(function () end) return type(t)
 sleep_result     local v = ngx.sleep(0) return v
-capture          local v = ngx.location.capture("/x") return v
 --- error_log eval
 [
     ::at("W flush_wait", $::Worker),
     ::at("W on_abort", $::Worker),
     ::at("W spawn", $::Worker),
-    ::at("W capture", $::Worker),
     ::at("T flush_wait", $::Timer),
     ::at("T on_abort", $::Timer),
     ::works("T sleep_result", "nil"),
-    ::at("T capture", $::Timer),
 ]

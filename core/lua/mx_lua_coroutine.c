@@ -45,6 +45,8 @@ static void mx_http_lua_resume_posted(mx_http_lua_ctx_t *ctx);
 static void mx_http_lua_sleep_handler(struct ev_loop *loop, ev_timer *w,
     int revents);
 static int mx_http_lua_flush_drained(mx_http_request_t *r);
+static int mx_http_lua_flush_common(lua_State *L, int level);
+static int mx_http_lua_ngx_flush_wait(lua_State *L);
 static void mx_http_lua_flush_abandoned(void *data);
 
 
@@ -902,8 +904,21 @@ mx_http_lua_sleep_handler(struct ev_loop *loop, ev_timer *w, int revents)
  * happen inside an FFI call.
  */
 
+/* raises msg with the position of the Lua function level calls up */
+static int
+mx_http_lua_raise(lua_State *L, int level, const char *msg)
+{
+    luaL_where(L, level);
+    lua_pushstring(L, msg);
+    lua_concat(L, 2);
+
+    return lua_error(L);
+}
+
+
+/* level: 1 when the user calls the C function, 2 through a wrapper */
 static mx_http_lua_ctx_t *
-mx_http_lua_output_ctx(lua_State *L, mx_http_request_t **rp)
+mx_http_lua_output_ctx(lua_State *L, mx_http_request_t **rp, int level)
 {
     mx_http_request_t  *r;
     mx_http_lua_ctx_t  *ctx;
@@ -911,11 +926,11 @@ mx_http_lua_output_ctx(lua_State *L, mx_http_request_t **rp)
     r = lua_getexdata(L);
     if (r == NULL) {
         if (mx_http_lua_global_context != MX_LUA_CONTEXT_INIT) {
-            luaL_error(L, "%s",
-                       mx_http_lua_context_error(mx_http_lua_global_context));
+            mx_http_lua_raise(L, level,
+                mx_http_lua_context_error(mx_http_lua_global_context));
 
         } else {
-            luaL_error(L, "no request found");
+            mx_http_lua_raise(L, level, "no request found");
         }
 
         return NULL;
@@ -923,12 +938,12 @@ mx_http_lua_output_ctx(lua_State *L, mx_http_request_t **rp)
 
     ctx = mx_http_get_module_ctx(r, mx_http_lua_module);
     if (ctx == NULL) {
-        luaL_error(L, "no request ctx found");
+        mx_http_lua_raise(L, level, "no request ctx found");
         return NULL;
     }
 
     if (!(ctx->context & MX_LUA_CONTEXT_YIELDABLE)) {
-        luaL_error(L, "%s", mx_http_lua_context_error(ctx->context));
+        mx_http_lua_raise(L, level, mx_http_lua_context_error(ctx->context));
         return NULL;
     }
 
@@ -940,6 +955,21 @@ mx_http_lua_output_ctx(lua_State *L, mx_http_request_t **rp)
 
 int
 mx_http_lua_ngx_flush(lua_State *L)
+{
+    return mx_http_lua_flush_common(L, 1);
+}
+
+
+/* ngx.flush(true) through its Lua wrapper (lua/resty/core/thread.lua) */
+static int
+mx_http_lua_ngx_flush_wait(lua_State *L)
+{
+    return mx_http_lua_flush_common(L, 2);
+}
+
+
+static int
+mx_http_lua_flush_common(lua_State *L, int level)
 {
     int                 n, rc;
     mx_buf_t           *b;
@@ -953,7 +983,7 @@ mx_http_lua_ngx_flush(lua_State *L)
                           "or 1", n);
     }
 
-    ctx = mx_http_lua_output_ctx(L, &r);
+    ctx = mx_http_lua_output_ctx(L, &r, level);
 
     if (ctx->eof) {
         lua_pushnil(L);
@@ -1059,7 +1089,7 @@ mx_http_lua_flush_pending(lua_State *L)
     mx_http_request_t  *r;
     mx_http_lua_ctx_t  *ctx;
 
-    ctx = mx_http_lua_output_ctx(L, &r);
+    ctx = mx_http_lua_output_ctx(L, &r, 1);
 
     rc = mx_http_lua_flush(r, ctx, 0);
     if (rc == MX_ERROR || rc >= 300) {
@@ -1084,7 +1114,7 @@ mx_http_lua_ngx_eof(lua_State *L)
         return luaL_error(L, "no argument is expected");
     }
 
-    ctx = mx_http_lua_output_ctx(L, &r);
+    ctx = mx_http_lua_output_ctx(L, &r, 1);
 
     if (ctx->eof) {
         lua_pushnil(L);
@@ -1108,6 +1138,7 @@ const luaL_Reg  mx_lua_core_cfuncs[] = {
     { "flush", mx_http_lua_ngx_flush },
     { "eof", mx_http_lua_ngx_eof },
     { "flush_pending", mx_http_lua_flush_pending },
+    { "flush_wait", mx_http_lua_ngx_flush_wait },
     { "thread_spawn", mx_http_lua_uthread_spawn },
     { "thread_wait", mx_http_lua_uthread_wait },
     { "thread_kill", mx_http_lua_uthread_kill },

@@ -13,8 +13,9 @@
  */
 
 
+/* level: 1 when the user calls the C function, 2 through a wrapper */
 static mx_http_lua_ctx_t *
-mx_http_lua_uthread_ctx(lua_State *L)
+mx_http_lua_uthread_ctx(lua_State *L, int level)
 {
     mx_http_request_t  *r;
     mx_http_lua_ctx_t  *ctx;
@@ -32,8 +33,10 @@ mx_http_lua_uthread_ctx(lua_State *L)
     }
 
     if (!mx_http_lua_can_wait(ctx) || ctx->cur_co == NULL) {
-        /* the message alone, as lua-nginx-module raises it */
+        /* with the caller's position, as lua-nginx-module raises it */
+        luaL_where(L, level);
         lua_pushstring(L, mx_http_lua_context_error(ctx->context));
+        lua_concat(L, 2);
         lua_error(L);
         return NULL;
     }
@@ -98,7 +101,7 @@ mx_http_lua_uthread_spawn(lua_State *L)
 
     n = lua_gettop(L);
 
-    ctx = mx_http_lua_uthread_ctx(L);
+    ctx = mx_http_lua_uthread_ctx(L, 2);
     r = ctx->request;
 
     luaL_checktype(L, 1, LUA_TFUNCTION);
@@ -161,7 +164,7 @@ mx_http_lua_uthread_wait(lua_State *L)
     mx_http_lua_co_t   *cur, *t;
     mx_http_lua_ctx_t  *ctx;
 
-    ctx = mx_http_lua_uthread_ctx(L);
+    ctx = mx_http_lua_uthread_ctx(L, 1);
     cur = ctx->cur_co;
 
     n = lua_gettop(L);
@@ -223,7 +226,7 @@ mx_http_lua_uthread_kill(lua_State *L)
     mx_http_lua_co_t   *t;
     mx_http_lua_ctx_t  *ctx;
 
-    ctx = mx_http_lua_uthread_ctx(L);
+    ctx = mx_http_lua_uthread_ctx(L, 1);
 
     sub = lua_tothread(L, 1);
     if (sub == NULL) {
@@ -322,6 +325,10 @@ mx_http_lua_on_abort(lua_State *L)
         return luaL_error(L, "no request ctx found");
     }
 
+    if (r->fake) {
+        return luaL_error(L, "%s", mx_http_lua_context_error(ctx->context));
+    }
+
     /* as lua-nginx-module, the directive is told of before the context */
     llcf = mx_http_get_module_loc_conf(r, mx_http_lua_module);
 
@@ -332,8 +339,7 @@ mx_http_lua_on_abort(lua_State *L)
     }
 
     if (!(ctx->context & MX_LUA_CONTEXT_YIELDABLE) || ctx->cur_co == NULL) {
-        lua_pushstring(L, mx_http_lua_context_error(ctx->context));
-        return lua_error(L);
+        return luaL_error(L, "%s", mx_http_lua_context_error(ctx->context));
     }
 
     luaL_checktype(L, 1, LUA_TFUNCTION);

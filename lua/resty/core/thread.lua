@@ -57,7 +57,6 @@ function ngx.sleep(...)
     end
 
     yield_wait(r)
-    return 0
 end
 
 
@@ -94,6 +93,7 @@ ngx.on_abort = cfuncs.on_abort
 
 -- ngx.flush(true) waits until the client has taken the output
 local cflush = cfuncs.flush
+local cflush_wait = cfuncs.flush_wait
 
 local function flushed(ok, ...)
     if ok == -2 then
@@ -106,7 +106,7 @@ end
 
 function ngx.flush(wait, ...)
     if wait and select("#", ...) == 0 then
-        return flushed(cflush(wait))
+        return flushed(cflush_wait(wait))
     end
 
     -- a tail call: errors name the caller as the C function's would
