@@ -9,7 +9,7 @@ PKGS="build-essential pkg-config
 libev-dev libluajit2-5.1-dev libhttp-parser-dev libnghttp2-dev libssl-dev
 libhiredis-dev libpcre2-dev libc-ares-dev lua-cjson check
 perl libtest-base-perl libtext-diff-perl liburi-perl
-libio-socket-ssl-perl redis-server curl"
+libio-socket-ssl-perl redis-server curl openssl"
 
 if [ "${1:-}" = bench ]; then
     PKGS="$PKGS wrk nghttp2-client nginx libnginx-mod-http-lua

@@ -1,5 +1,6 @@
 #include "mx_lua_internal.h"
 #include "mx_http_rewrite_module.h"
+#include "mx_lua_ssl.h"
 
 #include <lauxlib.h>
 
@@ -239,6 +240,20 @@ mx_command_t  mx_http_lua_commands[] = {
       mx_conf_set_num_slot,
       MX_HTTP_LOC_CONF_OFFSET,
       offsetof(mx_http_lua_loc_conf_t, ssl_verify_depth),
+      NULL },
+
+    { mx_string("lua_ssl_protocols"),
+      MX_HTTP_MAIN_CONF|MX_HTTP_SRV_CONF|MX_HTTP_LOC_CONF|MX_CONF_1MORE,
+      mx_lua_ssl_set_protocols,
+      MX_HTTP_LOC_CONF_OFFSET,
+      offsetof(mx_http_lua_loc_conf_t, ssl_protocols),
+      NULL },
+
+    { mx_string("lua_ssl_ciphers"),
+      MX_HTTP_MAIN_CONF|MX_HTTP_SRV_CONF|MX_HTTP_LOC_CONF|MX_CONF_TAKE1,
+      mx_conf_set_str_slot,
+      MX_HTTP_LOC_CONF_OFFSET,
+      offsetof(mx_http_lua_loc_conf_t, ssl_ciphers),
       NULL },
 
     mx_lua_hook_commands("init_by_lua", MX_LUA_HOOK_INIT, MX_HTTP_MAIN_CONF,

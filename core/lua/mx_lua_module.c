@@ -1,5 +1,6 @@
 #include "mx_lua_internal.h"
 #include "mx_lua_ffi.h"
+#include "mx_lua_ssl.h"
 
 #include <lauxlib.h>
 
@@ -246,8 +247,6 @@ mx_http_lua_merge_loc_conf(mx_conf_t *cf, void *parent, void *child)
     mx_http_lua_loc_conf_t  *prev = parent;
     mx_http_lua_loc_conf_t  *conf = child;
 
-    mx_unused(cf);
-
     mx_conf_merge_value(conf->code_cache, prev->code_cache, 1);
     mx_conf_merge_value(conf->force_read_body, prev->force_read_body, 0);
     mx_conf_merge_msec_value(conf->socket_connect_timeout,
@@ -265,9 +264,10 @@ mx_http_lua_merge_loc_conf(mx_conf_t *cf, void *parent, void *child)
     mx_conf_merge_value(conf->check_client_abort, prev->check_client_abort,
                         0);
     mx_conf_merge_value(conf->log_cosockets, prev->log_cosockets, 0);
-    mx_conf_merge_str_value(conf->ssl_trusted_certificate,
-                            prev->ssl_trusted_certificate, "");
-    mx_conf_merge_value(conf->ssl_verify_depth, prev->ssl_verify_depth, 1);
+
+    if (mx_lua_ssl_merge_conf(cf, prev, conf) != MX_CONF_OK) {
+        return MX_CONF_ERROR;
+    }
 
     /* as lua-nginx-module: every hook but content is inherited */
     if (!mx_http_lua_hook_isset(&conf->rewrite)) {

@@ -1,4 +1,4 @@
-#include "mx_lua_socket_tcp.h"
+#include "mx_lua_socket_tcp_int.h"
 #include "mx_event_connect.h"
 #include "mx_cycle.h"
 
@@ -6,71 +6,21 @@
 #include <netinet/tcp.h>
 #include <sys/un.h>
 
+#include <openssl/err.h>
+#include <openssl/x509v3.h>
+
 /*
  * TCP cosockets, after lua-nginx-module's ngx_http_lua_socket_tcp.c: the
- * same states, messages and keepalive pools, on mx_connection_t.
+ * same states, messages and keepalive pools (mx_lua_socket_tcp_pool.c),
+ * on mx_connection_t, in plain TCP or over TLS once sslhandshake() began.
  *
  * Data read from the peer goes to s->buf (lua_socket_buffer_size bytes);
  * the receive pattern at work (s->mode) moves what it takes to s->out,
  * the answer handed to Lua. The read buffer never grows: it refills only
  * once the pattern took all of it, so memory grows with the answer only,
  * as data arrives.
- *
- * The idle connections of a pool are its items: a LIFO list (the most
- * recently idle is reused first, the oldest is closed for room) and a
- * free list, pool->size of them. pool->connections counts, as the
- * reference does, the pool's idle connections, the busy ones made while
- * it existed and the connects queued for it (opts.backlog); the pool goes
- * away when that falls to 0.
  */
 
-#define MX_LUA_SOCKET_FT_ERROR    1
-#define MX_LUA_SOCKET_FT_TIMEOUT  2
-#define MX_LUA_SOCKET_FT_CLOSED   3
-#define MX_LUA_SOCKET_FT_NOMEM    4
-
-#define MX_LUA_SOCKET_RECV_UNTIL  5
-
-#define MX_LUA_SOCKET_POOL_BUCKETS  64     /* a power of two */
-
-
-typedef struct mx_lua_socket_pool_s  mx_lua_socket_pool_t;
-typedef struct mx_lua_socket_item_s  mx_lua_socket_item_t;
-
-/* one thread waiting on a socket, and the record its cleanup gets */
-typedef struct {
-    mx_lua_socket_tcp_t      *s;
-    mx_http_lua_co_t         *co;        /* set until the outcome is
-                                            collected */
-} mx_lua_socket_waiter_t;
-
-struct mx_lua_socket_item_s {
-    mx_lua_socket_item_t     *prev;      /* idle list, or free list */
-    mx_lua_socket_item_t     *next;
-    mx_lua_socket_pool_t     *pool;
-    mx_connection_t          *c;         /* NULL when free */
-    mx_uint_t                 reused;
-};
-
-struct mx_lua_socket_pool_s {
-    mx_lua_socket_pool_t     *next;      /* in its bucket */
-    mx_int_t                  size;
-    mx_int_t                  backlog;   /* -1: connects are not queued */
-    mx_int_t                  connections;
-    mx_int_t                  queued;
-
-    mx_lua_socket_item_t     *idle;      /* newest first */
-    mx_lua_socket_item_t     *idle_last;
-    mx_lua_socket_item_t     *free;
-
-    mx_lua_socket_tcp_t      *queue;     /* queued connects, oldest first */
-    mx_lua_socket_tcp_t      *queue_last;
-    ev_timer                  resume;    /* a queued connect may go on */
-
-    mx_lua_socket_item_t     *items;
-    size_t                    key_len;
-    u_char                    key[];
-};
 
 struct mx_lua_socket_pattern_s {
     size_t                    len;
@@ -82,91 +32,13 @@ struct mx_lua_socket_pattern_s {
     u_char                    pat[];
 };
 
-struct mx_lua_socket_tcp_s {
-    mx_http_request_t        *request;   /* of the last connect() */
-    mx_pool_cleanup_t        *cleanup;   /* on request->pool till it ends */
-    mx_http_lua_loc_conf_t   *conf;      /* the request's location's */
-    mx_connection_t          *c;
-    mx_lua_socket_pool_t     *spool;     /* counted in its connections */
-    mx_resolver_ctx_t        *rctx;
-
-    mx_lua_socket_tcp_t      *qprev;     /* in spool's connect queue */
-    mx_lua_socket_tcp_t      *qnext;
-    ev_timer                  qtimer;
-
-    u_char                   *key;       /* the pool's key (malloc) */
-    size_t                    key_len;
-    size_t                    key_size;
-    u_char                   *host;      /* as given to connect() */
-    size_t                    host_len;
-    size_t                    host_size;
-    int                       port;
-
-    struct sockaddr_storage   sockaddr;
-    socklen_t                 socklen;
-    char                      addr[128]; /* "127.0.0.1", "unix:/path" */
-
-    /* as set by settimeout(s); 0: the location's */
-    mx_msec_t                 connect_timeout;
-    mx_msec_t                 send_timeout;
-    mx_msec_t                 read_timeout;
-
-    mx_lua_socket_waiter_t    reader;
-    mx_lua_socket_waiter_t    writer;    /* sending or connecting */
-
-    /* reading */
-    u_char                   *buf;
-    u_char                   *pos;
-    u_char                   *last;
-    u_char                   *end;
-    u_char                   *out;
-    size_t                    out_len;
-    size_t                    out_size;
-    int                       mode;      /* MX_LUA_SOCKET_RECV_* */
-    size_t                    length;    /* of the request: bytes, max or
-                                            a receiveuntil size */
-    size_t                    rest;
-    mx_lua_socket_pattern_t  *pattern;
-    int                       read_rc;   /* MX_AGAIN while it runs */
-    int                       read_ft;
-    int                       read_errno;
-
-    /* writing */
-    const u_char             *send_data;
-    size_t                    send_len;
-    size_t                    sent;
-    int                       write_rc;
-    int                       write_ft;
-    int                       write_errno;
-
-    int                       conn_rc;
-    const char               *conn_err;
-
-    mx_uint_t                 reused;
-
-    char                      rerr[96];
-    char                      werr[384];
-
-    unsigned                  ended:1;       /* request is gone */
-    unsigned                  connecting:1;  /* till the outcome is
-                                                collected */
-    unsigned                  conn_pending:1;
-    unsigned                  queued:1;
-    unsigned                  read_closed:1;
-    unsigned                  write_closed:1;
-    unsigned                  eof:1;
-};
-
 
 static int mx_lua_socket_tcp_owner(mx_http_request_t *r,
     mx_lua_socket_tcp_t *s, const char **err);
-static int mx_lua_socket_tcp_connect_peer(mx_lua_socket_tcp_t *s,
-    mx_lua_socket_pool_t *spool, int resuming);
 static int mx_lua_socket_tcp_parse(mx_lua_socket_tcp_t *s);
 static int mx_lua_socket_tcp_resolve(mx_lua_socket_tcp_t *s);
 static void mx_lua_socket_tcp_resolve_handler(mx_resolver_ctx_t *ctx);
 static int mx_lua_socket_tcp_connect_addr(mx_lua_socket_tcp_t *s);
-static void mx_lua_socket_tcp_connect_done(mx_lua_socket_tcp_t *s, int rc);
 static void mx_lua_socket_tcp_connected_handler(mx_lua_socket_tcp_t *s);
 static int mx_lua_socket_tcp_read(mx_lua_socket_tcp_t *s, size_t *got);
 static int mx_lua_socket_tcp_filter(mx_lua_socket_tcp_t *s, size_t size);
@@ -179,21 +51,28 @@ static int mx_lua_socket_tcp_recv_start(mx_http_request_t *r,
     const char **err);
 static int mx_lua_socket_tcp_recv_outcome(mx_lua_socket_tcp_t *s,
     const u_char **data, size_t *len, const char **err);
+static ssize_t mx_lua_socket_tcp_recv(mx_lua_socket_tcp_t *s, u_char *buf,
+    size_t size);
 static int mx_lua_socket_tcp_send(mx_lua_socket_tcp_t *s);
 static void mx_lua_socket_tcp_read_handler(mx_connection_t *c);
 static void mx_lua_socket_tcp_write_handler(mx_connection_t *c);
+static void mx_lua_socket_tcp_read_ready(mx_lua_socket_tcp_t *s);
+static void mx_lua_socket_tcp_write_ready(mx_lua_socket_tcp_t *s);
+static void mx_lua_socket_tcp_watch(mx_lua_socket_tcp_t *s);
+static void mx_lua_socket_tcp_handshake_handler(mx_lua_socket_tcp_t *s);
+static void mx_lua_socket_tcp_handshake_done(mx_lua_socket_tcp_t *s,
+    int rc);
+static int mx_lua_socket_tcp_ssl_verify(mx_lua_socket_tcp_t *s);
 static void mx_lua_socket_tcp_read_error(mx_lua_socket_tcp_t *s, int ft);
 static void mx_lua_socket_tcp_write_error(mx_lua_socket_tcp_t *s, int ft);
 static void mx_lua_socket_tcp_finalize_read(mx_lua_socket_tcp_t *s);
 static void mx_lua_socket_tcp_finalize_write(mx_lua_socket_tcp_t *s);
-static void mx_lua_socket_tcp_finalize(mx_lua_socket_tcp_t *s);
 static void mx_lua_socket_tcp_request_done(void *data);
 static int mx_lua_socket_tcp_wait(mx_http_request_t *r,
     mx_lua_socket_waiter_t *w, const char **err);
 static void mx_lua_socket_tcp_wake(mx_lua_socket_waiter_t *w);
 static void mx_lua_socket_tcp_collected(mx_lua_socket_waiter_t *w);
 static void mx_lua_socket_tcp_abandoned(void *data);
-static mx_msec_t mx_lua_socket_tcp_connect_timeout(mx_lua_socket_tcp_t *s);
 static mx_msec_t mx_lua_socket_tcp_send_timeout(mx_lua_socket_tcp_t *s);
 static mx_msec_t mx_lua_socket_tcp_read_timeout(mx_lua_socket_tcp_t *s);
 static const char *mx_lua_socket_tcp_error(int ft, int err, char *buf,
@@ -203,24 +82,6 @@ static int mx_lua_socket_tcp_log_errors(mx_http_request_t *r);
 static int mx_lua_socket_tcp_sockopt(int option, int *level, int *name);
 static int mx_lua_socket_tcp_set_str(u_char **p, size_t *size,
     size_t *len, const u_char *data, size_t n);
-
-static mx_lua_socket_pool_t *mx_lua_socket_pool_find(const u_char *key,
-    size_t len);
-static mx_lua_socket_pool_t *mx_lua_socket_pool_create(const u_char *key,
-    size_t len, mx_int_t size, mx_int_t backlog);
-static void mx_lua_socket_pool_free(mx_lua_socket_pool_t *spool);
-static void mx_lua_socket_pool_release(mx_lua_socket_tcp_t *s);
-static void mx_lua_socket_pool_resume(mx_lua_socket_pool_t *spool);
-static void mx_lua_socket_pool_resume_handler(struct ev_loop *loop,
-    ev_timer *w, int revents);
-static void mx_lua_socket_pool_dequeue(mx_lua_socket_tcp_t *s);
-static void mx_lua_socket_queue_timeout(struct ev_loop *loop, ev_timer *w,
-    int revents);
-static void mx_lua_socket_item_close(mx_lua_socket_item_t *item);
-static void mx_lua_socket_idle_handler(mx_connection_t *c);
-
-
-static mx_lua_socket_pool_t  *mx_lua_socket_pools[MX_LUA_SOCKET_POOL_BUCKETS];
 
 
 /* ------------------------------------------------------------ objects */
@@ -257,6 +118,7 @@ mx_ffi_socket_tcp_new(void)
     s->read_rc = MX_OK;
     s->write_rc = MX_OK;
     s->conn_rc = MX_OK;
+    s->hs_rc = MX_OK;
 
     ev_init(&s->qtimer, mx_lua_socket_queue_timeout);
     s->qtimer.data = s;
@@ -283,10 +145,15 @@ mx_ffi_socket_tcp_free(mx_lua_socket_tcp_t *s)
 
     mx_lua_socket_tcp_finalize(s);
 
+    if (s->hs_session) {
+        SSL_SESSION_free(s->hs_session);
+    }
+
     free(s->buf);
     free(s->out);
     free(s->key);
     free(s->host);
+    free(s->ssl_name);
     free(s);
 }
 
@@ -441,97 +308,16 @@ mx_ffi_socket_tcp_connect_result(mx_http_request_t *r,
 }
 
 
-/*
- * The idle connection of the pool, or a new one (queued when the pool's
- * backlog says so). MX_OK, MX_AGAIN, MX_ERROR with s->conn_err; resuming:
- * a queued connect going on, already counted.
- */
-static int
+int
 mx_lua_socket_tcp_connect_peer(mx_lua_socket_tcp_t *s,
     mx_lua_socket_pool_t *spool, int resuming)
 {
-    int                    rc;
-    mx_connection_t       *c, *client;
-    mx_lua_socket_item_t  *item;
-    mx_msec_t              timeout;
+    int  rc;
 
     if (spool) {
-        item = spool->idle;
-
-        if (item) {
-            spool->idle = item->next;
-            if (spool->idle) {
-                spool->idle->prev = NULL;
-
-            } else {
-                spool->idle_last = NULL;
-            }
-
-            item->next = spool->free;
-            item->prev = NULL;
-            spool->free = item;
-
-            c = item->c;
-            item->c = NULL;
-
-            mx_conn_want_read(c, 0);
-            mx_conn_want_write(c, 0);
-            mx_conn_read_timer(c, 0);
-            mx_conn_write_timer(c, 0);
-
-            client = s->request->connection;
-            c->log = client->log;
-            c->number = client->log.connection;
-            c->idle = 0;
-            c->close = 0;
-            c->data = s;
-            c->read_handler = mx_lua_socket_tcp_read_handler;
-            c->write_handler = mx_lua_socket_tcp_write_handler;
-
-            s->c = c;
-            s->reused = item->reused + 1;
-
-            /* the idle connection's count is the socket's now */
-            if (!resuming) {
-                s->spool = spool;
-
-            } else {
-                spool->connections--;
-            }
-
-            return MX_OK;
-        }
-
-        if (!resuming) {
-            spool->connections++;
-            s->spool = spool;
-
-            if (spool->backlog >= 0 && spool->connections > spool->size) {
-
-                if (spool->connections > spool->size + spool->backlog) {
-                    s->conn_err = "too many waiting connect operations";
-                    return MX_ERROR;
-                }
-
-                s->qnext = NULL;
-                s->qprev = spool->queue_last;
-                if (spool->queue_last) {
-                    spool->queue_last->qnext = s;
-
-                } else {
-                    spool->queue = s;
-                }
-
-                spool->queue_last = s;
-                spool->queued++;
-                s->queued = 1;
-
-                timeout = mx_lua_socket_tcp_connect_timeout(s);
-                ev_timer_set(&s->qtimer, (ev_tstamp) timeout / 1000.0, 0.0);
-                ev_timer_start(mx_loop, &s->qtimer);
-
-                return MX_AGAIN;
-            }
+        rc = mx_lua_socket_pool_get(s, spool, resuming);
+        if (rc != MX_DECLINED) {
+            return rc;
         }
     }
 
@@ -546,6 +332,20 @@ mx_lua_socket_tcp_connect_peer(mx_lua_socket_tcp_t *s,
     }
 
     return mx_lua_socket_tcp_connect_addr(s);
+}
+
+
+void
+mx_lua_socket_tcp_attach(mx_lua_socket_tcp_t *s)
+{
+    mx_connection_t  *c = s->c;
+    mx_connection_t  *client = s->request->connection;
+
+    c->log = client->log;
+    c->number = client->log.connection;
+    c->data = s;
+    c->read_handler = mx_lua_socket_tcp_read_handler;
+    c->write_handler = mx_lua_socket_tcp_write_handler;
 }
 
 
@@ -824,8 +624,7 @@ mx_lua_socket_tcp_connect_addr(mx_lua_socket_tcp_t *s)
 }
 
 
-/* the end of a connect that waited: its outcome for the waiting thread */
-static void
+void
 mx_lua_socket_tcp_connect_done(mx_lua_socket_tcp_t *s, int rc)
 {
     s->conn_pending = 0;
@@ -1086,7 +885,7 @@ mx_lua_socket_tcp_recv_start(mx_http_request_t *r, mx_lua_socket_tcp_t *s,
             return MX_FFI_BAD_CONTEXT;
         }
 
-        mx_conn_want_read(s->c, 1);
+        mx_lua_socket_tcp_watch(s);
         mx_conn_read_timer(s->c, mx_lua_socket_tcp_read_timeout(s));
         return MX_AGAIN;
     }
@@ -1147,7 +946,7 @@ mx_lua_socket_tcp_recv_outcome(mx_lua_socket_tcp_t *s, const u_char **data,
 static int
 mx_lua_socket_tcp_read(mx_lua_socket_tcp_t *s, size_t *got)
 {
-    int       rc, err;
+    int       rc;
     size_t    size;
     ssize_t   n;
 
@@ -1169,24 +968,14 @@ mx_lua_socket_tcp_read(mx_lua_socket_tcp_t *s, size_t *got)
         s->pos = s->buf;
         s->last = s->buf;
 
-        n = recv(s->c->fd, s->last, s->end - s->last, 0);
+        n = mx_lua_socket_tcp_recv(s, s->last, s->end - s->last);
 
-        if (n == -1) {
-            err = errno;
+        if (n == MX_AGAIN) {
+            return MX_AGAIN;
+        }
 
-            if (err == EINTR) {
-                continue;
-            }
-
-            if (err == EAGAIN) {
-                return MX_AGAIN;
-            }
-
-            s->c->error = 1;
+        if (n == MX_ERROR) {
             s->read_ft = MX_LUA_SOCKET_FT_ERROR;
-            s->read_errno = err;
-            mx_log_error(mx_lua_socket_tcp_err_level(err), &s->c->log, err,
-                         "recv() failed");
             return MX_ERROR;
         }
 
@@ -1197,6 +986,50 @@ mx_lua_socket_tcp_read(mx_lua_socket_tcp_t *s, size_t *got)
 
         s->last += n;
         *got += n;
+    }
+}
+
+
+/* bytes read into buf, 0 at the end of the stream, MX_AGAIN (s->read_wants
+ * says for what), MX_ERROR (logged, s->read_errno set) */
+static ssize_t
+mx_lua_socket_tcp_recv(mx_lua_socket_tcp_t *s, u_char *buf, size_t size)
+{
+    int       err;
+    ssize_t   n;
+
+    if (s->ssl) {
+        n = mx_lua_ssl_recv(s->c, s->ssl, buf, size, &s->read_wants, &err);
+        if (n == MX_ERROR) {
+            s->read_errno = err;
+        }
+
+        return n;
+    }
+
+    for ( ;; ) {
+        n = recv(s->c->fd, buf, size, 0);
+
+        if (n >= 0) {
+            return n;
+        }
+
+        err = errno;
+
+        if (err == EINTR) {
+            continue;
+        }
+
+        if (err == EAGAIN) {
+            s->read_wants = MX_LUA_SSL_WANT_READ;
+            return MX_AGAIN;
+        }
+
+        s->c->error = 1;
+        s->read_errno = err;
+        mx_log_error(mx_lua_socket_tcp_err_level(err), &s->c->log, err,
+                     "recv() failed");
+        return MX_ERROR;
     }
 }
 
@@ -1450,47 +1283,62 @@ mx_lua_socket_tcp_out_reset(mx_lua_socket_tcp_t *s)
 static void
 mx_lua_socket_tcp_read_handler(mx_connection_t *c)
 {
-    int                   rc;
-    size_t                got;
     mx_lua_socket_tcp_t  *s = c->data;
 
     if (c->read_timedout) {
         c->read_timedout = 0;
 
-        if (s->read_rc != MX_AGAIN) {
-            return;
+        if (s->read_rc == MX_AGAIN) {
+            if (s->conf->socket_log_errors) {
+                mx_log_error(MX_LOG_ERR, &s->request->connection->log, 0,
+                             "lua tcp socket read timed out");
+            }
+
+            s->read_ft = MX_LUA_SOCKET_FT_TIMEOUT;
+            s->read_rc = MX_ERROR;
+            mx_lua_socket_tcp_wake(&s->reader);
         }
 
-        if (s->conf->socket_log_errors) {
-            mx_log_error(MX_LOG_ERR, &s->request->connection->log, 0,
-                         "lua tcp socket read timed out");
-        }
-
-        mx_conn_want_read(c, 0);
-        s->read_ft = MX_LUA_SOCKET_FT_TIMEOUT;
-        s->read_rc = MX_ERROR;
-        mx_lua_socket_tcp_wake(&s->reader);
+        mx_lua_socket_tcp_watch(s);
         return;
     }
 
-    if (s->read_rc != MX_AGAIN) {
-        mx_conn_want_read(c, 0);
+    if (s->hs_pending) {
+        mx_lua_socket_tcp_handshake_handler(s);
         return;
     }
+
+    if (s->write_rc == MX_AGAIN && s->write_wants == MX_LUA_SSL_WANT_READ) {
+        mx_lua_socket_tcp_write_ready(s);
+    }
+
+    if (s->read_rc == MX_AGAIN && s->read_wants != MX_LUA_SSL_WANT_WRITE) {
+        mx_lua_socket_tcp_read_ready(s);
+    }
+
+    mx_lua_socket_tcp_watch(s);
+}
+
+
+/* the pending read may go on */
+static void
+mx_lua_socket_tcp_read_ready(mx_lua_socket_tcp_t *s)
+{
+    int     rc;
+    size_t  got;
 
     rc = mx_lua_socket_tcp_read(s, &got);
 
     if (rc == MX_AGAIN) {
         if (got) {
             /* the timeout is for the peer's silence, as nginx's */
-            mx_conn_read_timer(c, mx_lua_socket_tcp_read_timeout(s));
+            mx_conn_read_timer(s->c, mx_lua_socket_tcp_read_timeout(s));
         }
 
         return;
     }
 
-    mx_conn_want_read(c, 0);
-    mx_conn_read_timer(c, 0);
+    mx_conn_read_timer(s->c, 0);
 
     if (rc == MX_ERROR) {
         mx_lua_socket_tcp_read_error(s, s->read_ft);
@@ -1594,7 +1442,7 @@ mx_ffi_socket_tcp_send(mx_http_request_t *r, mx_lua_socket_tcp_t *s,
             return MX_FFI_BAD_CONTEXT;
         }
 
-        mx_conn_want_write(s->c, 1);
+        mx_lua_socket_tcp_watch(s);
         mx_conn_write_timer(s->c, mx_lua_socket_tcp_send_timeout(s));
         return MX_AGAIN;
     }
@@ -1643,6 +1491,24 @@ mx_lua_socket_tcp_send(mx_lua_socket_tcp_t *s)
     mx_connection_t  *c = s->c;
 
     while (s->sent < s->send_len) {
+
+        if (s->ssl) {
+            n = mx_lua_ssl_send(c, s->ssl, s->send_data + s->sent,
+                                s->send_len - s->sent, &s->write_wants, &err);
+
+            if (n == MX_AGAIN) {
+                return MX_AGAIN;
+            }
+
+            if (n == MX_ERROR) {
+                s->write_errno = err;
+                return MX_ERROR;
+            }
+
+            s->sent += n;
+            continue;
+        }
+
         n = send(c->fd, s->send_data + s->sent, s->send_len - s->sent,
                  MSG_NOSIGNAL);
 
@@ -1656,6 +1522,7 @@ mx_lua_socket_tcp_send(mx_lua_socket_tcp_t *s)
         }
 
         if (errno == EAGAIN) {
+            s->write_wants = MX_LUA_SSL_WANT_WRITE;
             return MX_AGAIN;
         }
 
@@ -1674,8 +1541,6 @@ mx_lua_socket_tcp_send(mx_lua_socket_tcp_t *s)
 static void
 mx_lua_socket_tcp_write_handler(mx_connection_t *c)
 {
-    int                   rc;
-    size_t                sent;
     mx_lua_socket_tcp_t  *s = c->data;
 
     if (s->conn_pending) {
@@ -1683,25 +1548,47 @@ mx_lua_socket_tcp_write_handler(mx_connection_t *c)
         return;
     }
 
-    if (s->write_rc != MX_AGAIN) {
-        c->write_timedout = 0;
-        mx_conn_want_write(c, 0);
+    if (s->hs_pending) {
+        mx_lua_socket_tcp_handshake_handler(s);
         return;
     }
 
     if (c->write_timedout) {
         c->write_timedout = 0;
 
-        if (s->conf->socket_log_errors) {
-            mx_log_error(MX_LOG_ERR, &s->request->connection->log, 0,
-                         "lua tcp socket write timed out");
+        if (s->write_rc == MX_AGAIN) {
+            if (s->conf->socket_log_errors) {
+                mx_log_error(MX_LOG_ERR, &s->request->connection->log, 0,
+                             "lua tcp socket write timed out");
+            }
+
+            s->write_rc = MX_ERROR;
+            mx_lua_socket_tcp_write_error(s, MX_LUA_SOCKET_FT_TIMEOUT);
+            mx_lua_socket_tcp_wake(&s->writer);
         }
 
-        s->write_rc = MX_ERROR;
-        mx_lua_socket_tcp_write_error(s, MX_LUA_SOCKET_FT_TIMEOUT);
-        mx_lua_socket_tcp_wake(&s->writer);
+        mx_lua_socket_tcp_watch(s);
         return;
     }
+
+    if (s->read_rc == MX_AGAIN && s->read_wants == MX_LUA_SSL_WANT_WRITE) {
+        mx_lua_socket_tcp_read_ready(s);
+    }
+
+    if (s->write_rc == MX_AGAIN && s->write_wants != MX_LUA_SSL_WANT_READ) {
+        mx_lua_socket_tcp_write_ready(s);
+    }
+
+    mx_lua_socket_tcp_watch(s);
+}
+
+
+/* the pending send may go on */
+static void
+mx_lua_socket_tcp_write_ready(mx_lua_socket_tcp_t *s)
+{
+    int     rc;
+    size_t  sent;
 
     sent = s->sent;
 
@@ -1709,14 +1596,13 @@ mx_lua_socket_tcp_write_handler(mx_connection_t *c)
 
     if (rc == MX_AGAIN) {
         if (s->sent != sent) {
-            mx_conn_write_timer(c, mx_lua_socket_tcp_send_timeout(s));
+            mx_conn_write_timer(s->c, mx_lua_socket_tcp_send_timeout(s));
         }
 
         return;
     }
 
-    mx_conn_want_write(c, 0);
-    mx_conn_write_timer(c, 0);
+    mx_conn_write_timer(s->c, 0);
 
     s->send_data = NULL;
     s->write_rc = rc;
@@ -1729,6 +1615,54 @@ mx_lua_socket_tcp_write_handler(mx_connection_t *c)
 }
 
 
+/*
+ * Watches for the readiness the pending operations wait for: over TLS, a
+ * read may need the socket writable and a write may need it readable.
+ */
+static void
+mx_lua_socket_tcp_watch(mx_lua_socket_tcp_t *s)
+{
+    int  rd, wr;
+
+    if (s->c == NULL) {
+        return;
+    }
+
+    rd = 0;
+    wr = s->conn_pending;
+
+    if (s->hs_pending) {
+        if (s->hs_wants == MX_LUA_SSL_WANT_WRITE) {
+            wr = 1;
+
+        } else {
+            rd = 1;
+        }
+    }
+
+    if (!s->read_closed && s->read_rc == MX_AGAIN) {
+        if (s->read_wants == MX_LUA_SSL_WANT_WRITE) {
+            wr = 1;
+
+        } else {
+            rd = 1;
+        }
+    }
+
+    if (!s->write_closed && s->write_rc == MX_AGAIN) {
+        if (s->write_wants == MX_LUA_SSL_WANT_READ) {
+            rd = 1;
+
+        } else {
+            wr = 1;
+        }
+    }
+
+    mx_conn_want_read(s->c, rd);
+    mx_conn_want_write(s->c, wr);
+}
+
+
 /* a send failed (a timeout too): the writing side is done */
 static void
 mx_lua_socket_tcp_write_error(mx_lua_socket_tcp_t *s, int ft)
@@ -1736,6 +1670,308 @@ mx_lua_socket_tcp_write_error(mx_lua_socket_tcp_t *s, int ft)
     s->write_ft = ft;
     s->send_data = NULL;
     mx_lua_socket_tcp_finalize_write(s);
+}
+
+
+/* ---------------------------------------------------------------- TLS */
+
+int
+mx_ffi_socket_tcp_sslhandshake(mx_http_request_t *r, mx_lua_socket_tcp_t *s,
+    void *sess, int reuse, const u_char *name, size_t name_len, int verify,
+    int ocsp_status_req, const char **err)
+{
+    int               rc;
+    SSL              *ssl;
+    mx_connection_t  *c;
+
+    if (r == NULL) {
+        *err = "no request found";
+        return MX_FFI_BAD_CONTEXT;
+    }
+
+    if (s == NULL || s->request == NULL) {
+        return MX_DECLINED;
+    }
+
+    if (s->c == NULL || s->read_closed || s->write_closed) {
+        *err = "closed";
+        return MX_ERROR;
+    }
+
+    /* the reference answers this one, it does not raise it */
+    if (s->request != r || s->ended) {
+        *err = "bad request";
+        return MX_ERROR;
+    }
+
+    if (s->connecting) {
+        *err = "socket busy connecting";
+        return MX_ERROR;
+    }
+
+    if (s->reader.co) {
+        *err = "socket busy reading";
+        return MX_ERROR;
+    }
+
+    if (s->writer.co) {
+        *err = "socket busy writing";
+        return MX_ERROR;
+    }
+
+    c = s->c;
+
+    s->hs_err = NULL;
+    s->hs_code = 0;
+
+    if (s->hs_session) {
+        SSL_SESSION_free(s->hs_session);
+        s->hs_session = NULL;
+    }
+
+    if (s->ssl) {
+        /* TLS already (a pooled connection, or a second call): as the
+         * reference, the session given back, or the current one */
+        if (sess) {
+            return MX_DONE;
+        }
+
+        s->hs_session = reuse ? SSL_get1_session(s->ssl) : NULL;
+        s->hs_rc = MX_OK;
+        return MX_OK;
+    }
+
+    ssl = s->conf->ssl_ctx ? SSL_new(s->conf->ssl_ctx) : NULL;
+
+    if (ssl == NULL || SSL_set_fd(ssl, c->fd) == 0) {
+        SSL_free(ssl);
+        ERR_clear_error();
+        *err = "failed to create ssl connection";
+        return MX_ERROR;
+    }
+
+    SSL_set_connect_state(ssl);
+
+    if (sess) {
+        if (SSL_set_session(ssl, sess) == 0) {
+            SSL_free(ssl);
+            ERR_clear_error();
+            *err = "ssl set session failed";
+            return MX_ERROR;
+        }
+
+        /* a session was given: the one that comes out is handed back */
+        reuse = 1;
+    }
+
+    s->ssl_name_len = 0;
+
+    if (name) {
+        if (mx_lua_socket_tcp_set_str(&s->ssl_name, &s->ssl_name_size,
+                                      &s->ssl_name_len, name, name_len)
+            != MX_OK)
+        {
+            SSL_free(ssl);
+            *err = "no memory";
+            return MX_ERROR;
+        }
+
+        if (SSL_set_tlsext_host_name(ssl, (char *) s->ssl_name) == 0) {
+            SSL_free(ssl);
+            ERR_clear_error();
+            s->ssl_name_len = 0;
+            *err = "SSL_set_tlsext_host_name failed";
+            return MX_ERROR;
+        }
+    }
+
+    if (ocsp_status_req) {
+        /* asked for; nothing checks the answer */
+        SSL_set_tlsext_status_type(ssl, TLSEXT_STATUSTYPE_ocsp);
+    }
+
+    s->ssl = ssl;
+    s->ssl_verify = verify ? 1 : 0;
+    s->ssl_reuse = reuse ? 1 : 0;
+    s->hs_pending = 1;
+    s->hs_rc = MX_AGAIN;
+
+    rc = mx_lua_ssl_handshake(c, ssl, &s->hs_wants);
+
+    if (rc == MX_AGAIN) {
+        if (mx_lua_socket_tcp_wait(r, &s->writer, err) != MX_OK) {
+            mx_lua_socket_tcp_finalize(s);
+            return MX_FFI_BAD_CONTEXT;
+        }
+
+        /* as the reference, the handshake has the connect timeout and
+         * counts as connecting */
+        s->connecting = 1;
+        mx_conn_write_timer(c, mx_lua_socket_tcp_connect_timeout(s));
+        mx_lua_socket_tcp_watch(s);
+        return MX_AGAIN;
+    }
+
+    if (rc == MX_ERROR) {
+        s->hs_err = "handshake failed";
+    }
+
+    mx_lua_socket_tcp_handshake_done(s, rc);
+
+    return MX_OK;
+}
+
+
+int
+mx_ffi_socket_tcp_sslhandshake_result(mx_http_request_t *r,
+    mx_lua_socket_tcp_t *s, void **sess, const char **err, int *code)
+{
+    *sess = NULL;
+    *code = 0;
+
+    if (s->hs_rc == MX_AGAIN) {
+        mx_lua_socket_tcp_wait(r, &s->writer, err);
+        return MX_AGAIN;
+    }
+
+    mx_lua_socket_tcp_collected(&s->writer);
+    s->connecting = 0;
+
+    if (s->hs_rc != MX_OK) {
+        *err = s->hs_err ? s->hs_err : "handshake failed";
+        *code = s->hs_code;
+        return MX_ERROR;
+    }
+
+    *sess = s->hs_session;
+    s->hs_session = NULL;
+
+    return MX_OK;
+}
+
+
+void
+mx_ffi_socket_tcp_ssl_free_session(void *sess)
+{
+    SSL_SESSION_free(sess);
+}
+
+
+static void
+mx_lua_socket_tcp_handshake_handler(mx_lua_socket_tcp_t *s)
+{
+    int               rc;
+    mx_connection_t  *c = s->c;
+
+    if (c->write_timedout) {
+        c->write_timedout = 0;
+
+        /* the reference logs nothing for it */
+        s->hs_err = "timeout";
+        mx_lua_socket_tcp_handshake_done(s, MX_ERROR);
+        return;
+    }
+
+    rc = mx_lua_ssl_handshake(c, s->ssl, &s->hs_wants);
+
+    if (rc == MX_AGAIN) {
+        mx_lua_socket_tcp_watch(s);
+        return;
+    }
+
+    if (rc == MX_ERROR) {
+        s->hs_err = "handshake failed";
+    }
+
+    mx_lua_socket_tcp_handshake_done(s, rc);
+}
+
+
+/* the handshake's outcome for sslhandshake_result(); a failure closes
+ * the socket */
+static void
+mx_lua_socket_tcp_handshake_done(mx_lua_socket_tcp_t *s, int rc)
+{
+    s->hs_pending = 0;
+
+    mx_conn_write_timer(s->c, 0);
+
+    if (rc == MX_OK) {
+        rc = mx_lua_socket_tcp_ssl_verify(s);
+    }
+
+    s->hs_rc = rc;
+
+    if (rc == MX_OK) {
+        if (s->ssl_reuse) {
+            s->hs_session = SSL_get1_session(s->ssl);
+        }
+
+        mx_lua_socket_tcp_watch(s);
+
+    } else {
+        mx_lua_socket_tcp_finalize(s);
+    }
+
+    mx_lua_socket_tcp_wake(&s->writer);
+}
+
+
+/* sslhandshake()'s ssl_verify: the chain, then the name, with the
+ * reference's messages */
+static int
+mx_lua_socket_tcp_ssl_verify(mx_lua_socket_tcp_t *s)
+{
+    int        ok;
+    long       rc;
+    X509      *cert;
+    mx_log_t  *log;
+
+    if (!s->ssl_verify) {
+        return MX_OK;
+    }
+
+    log = &s->request->connection->log;
+
+    rc = SSL_get_verify_result(s->ssl);
+
+    if (rc != X509_V_OK) {
+        s->hs_err = X509_verify_cert_error_string(rc);
+        s->hs_code = (int) rc;
+
+        if (s->conf->socket_log_errors) {
+            mx_log_error(MX_LOG_ERR, log, 0, "lua ssl certificate verify "
+                         "error: (%ld: %s)", rc, s->hs_err);
+        }
+
+        return MX_ERROR;
+    }
+
+    if (s->ssl_name_len == 0) {
+        return MX_OK;
+    }
+
+    cert = SSL_get1_peer_certificate(s->ssl);
+
+    ok = (cert != NULL
+          && X509_check_host(cert, (char *) s->ssl_name, s->ssl_name_len, 0,
+                             NULL) == 1);
+
+    X509_free(cert);
+
+    if (ok) {
+        return MX_OK;
+    }
+
+    s->hs_err = "certificate host mismatch";
+
+    if (s->conf->socket_log_errors) {
+        mx_log_error(MX_LOG_ERR, log, 0, "lua ssl certificate does not "
+                     "match host \"%.*s\"", (int) s->ssl_name_len,
+                     (char *) s->ssl_name);
+    }
+
+    return MX_ERROR;
 }
 
 
@@ -1805,12 +2041,7 @@ int
 mx_ffi_socket_tcp_setkeepalive(mx_http_request_t *r, mx_lua_socket_tcp_t *s,
     long timeout, long pool_size, int bad_arg, const char **err)
 {
-    int                      counted;
-    char                     ch;
-    ssize_t                  n;
-    mx_connection_t         *c;
-    mx_lua_socket_item_t    *item;
-    mx_lua_socket_pool_t    *spool;
+    mx_connection_t  *c;
 
     if (s == NULL || s->c == NULL || s->read_closed || s->write_closed) {
         *err = "closed";
@@ -1843,7 +2074,7 @@ mx_ffi_socket_tcp_setkeepalive(mx_http_request_t *r, mx_lua_socket_tcp_t *s,
 
     c = s->c;
 
-    if (s->pos != s->last) {
+    if (s->pos != s->last || (s->ssl && SSL_pending(s->ssl) > 0)) {
         *err = "unread data in buffer";
         return MX_ERROR;
     }
@@ -1866,112 +2097,7 @@ mx_ffi_socket_tcp_setkeepalive(mx_http_request_t *r, mx_lua_socket_tcp_t *s,
         timeout = (long) s->conf->socket_keepalive_timeout;
     }
 
-    spool = mx_lua_socket_pool_find(s->key, s->key_len);
-
-    if (spool == NULL) {
-        if (pool_size <= 0) {
-            pool_size = (long) s->conf->socket_pool_size;
-        }
-
-        if (pool_size <= 0) {
-            pool_size = 1;
-        }
-
-        spool = mx_lua_socket_pool_create(s->key, s->key_len, pool_size, -1);
-        if (spool == NULL) {
-            *err = "no memory";
-            return MX_ERROR;
-        }
-    }
-
-    counted = (s->spool == spool);
-
-    if (s->spool && !counted) {
-        /* counted in a pool of another key: cannot happen, but keep the
-         * books right */
-        mx_lua_socket_pool_release(s);
-    }
-
-    if (spool->free == NULL) {
-        /* full: the connection idle for the longest goes */
-        item = spool->idle_last;
-        mx_lua_socket_item_close(item);
-
-        if (counted) {
-            spool->connections--;
-        }
-
-        /* mx_lua_socket_item_close() put it on the free list */
-        spool->free = item->next;
-
-    } else {
-        item = spool->free;
-        spool->free = item->next;
-
-        if (!counted) {
-            spool->connections++;
-        }
-    }
-
-    s->spool = NULL;
-
-    item->c = c;
-    item->reused = s->reused;
-    item->prev = NULL;
-    item->next = spool->idle;
-
-    if (spool->idle) {
-        spool->idle->prev = item;
-
-    } else {
-        spool->idle_last = item;
-    }
-
-    spool->idle = item;
-
-    s->c = NULL;
-
-    /* the request that used it is gone: log without its context */
-    c->log = *mx_cycle->log;
-    c->log.connection = 0;
-    c->log.handler = NULL;
-    c->log.data = NULL;
-    c->log.action = NULL;
-
-    c->data = item;
-    c->idle = 1;
-    c->read_timedout = 0;
-    c->write_timedout = 0;
-    c->read_handler = mx_lua_socket_idle_handler;
-    c->write_handler = NULL;
-    mx_conn_want_write(c, 0);
-    mx_conn_write_timer(c, 0);
-    mx_conn_read_timer(c, (mx_msec_t) timeout);
-    mx_conn_want_read(c, 1);
-
-    mx_lua_socket_tcp_finalize(s);
-
-    n = recv(c->fd, &ch, 1, MSG_PEEK);
-
-    if (n != -1 || (errno != EAGAIN && errno != EINTR)) {
-        /* data nobody asked for, or the peer went away meanwhile */
-        mx_lua_socket_item_close(item);
-        spool->connections--;
-
-        if (spool->connections == 0) {
-            mx_lua_socket_pool_free(spool);
-
-        } else {
-            mx_lua_socket_pool_resume(spool);
-        }
-
-        *err = "connection in dubious state";
-        return MX_ERROR;
-    }
-
-    mx_lua_socket_pool_resume(spool);
-
-    return MX_OK;
+    return mx_lua_socket_pool_put(s, (mx_msec_t) timeout, pool_size, err);
 }
 
 
@@ -2081,7 +2207,7 @@ mx_lua_socket_tcp_finalize_read(mx_lua_socket_tcp_t *s)
     s->last = s->buf;
 
     if (s->c) {
-        mx_conn_want_read(s->c, 0);
+        mx_lua_socket_tcp_watch(s);
         mx_conn_read_timer(s->c, 0);
     }
 }
@@ -2093,17 +2219,13 @@ mx_lua_socket_tcp_finalize_write(mx_lua_socket_tcp_t *s)
     s->write_closed = 1;
 
     if (s->c) {
-        mx_conn_want_write(s->c, 0);
+        mx_lua_socket_tcp_watch(s);
         mx_conn_write_timer(s->c, 0);
     }
 }
 
 
-/*
- * Closes the connection and whatever leads to one (a lookup, a queued
- * connect); the waiters are the caller's business.
- */
-static void
+void
 mx_lua_socket_tcp_finalize(mx_lua_socket_tcp_t *s)
 {
     if (s->queued) {
@@ -2119,6 +2241,14 @@ mx_lua_socket_tcp_finalize(mx_lua_socket_tcp_t *s)
     s->write_closed = 1;
     s->conn_pending = 0;
     s->send_data = NULL;
+
+    if (s->hs_pending) {
+        s->hs_pending = 0;
+        s->hs_rc = MX_ERROR;
+        s->hs_err = "closed";
+        s->hs_code = 0;
+    }
+
     s->pattern = NULL;
     s->pos = s->buf;
     s->last = s->buf;
@@ -2134,11 +2264,20 @@ mx_lua_socket_tcp_finalize(mx_lua_socket_tcp_t *s)
     }
 
     if (s->c) {
-        mx_conn_close(s->c);
+        mx_lua_socket_tcp_close_conn(s->c, s->ssl);
         s->c = NULL;
+        s->ssl = NULL;
     }
 
     mx_lua_socket_pool_release(s);
+}
+
+
+void
+mx_lua_socket_tcp_close_conn(mx_connection_t *c, SSL *ssl)
+{
+    mx_lua_ssl_shutdown(c, ssl);
+    mx_conn_close(c);
 }
 
 
@@ -2238,7 +2377,8 @@ mx_lua_socket_tcp_abandoned(void *data)
         other = &s->writer;
 
     } else {
-        pending = (s->conn_pending || s->write_rc == MX_AGAIN);
+        pending = (s->conn_pending || s->hs_pending
+                   || s->write_rc == MX_AGAIN);
         s->connecting = 0;
         other = &s->reader;
     }
@@ -2257,7 +2397,7 @@ mx_lua_socket_tcp_abandoned(void *data)
 
 /* settimeout(s)'s values, or the location's lua_socket_*_timeout */
 
-static mx_msec_t
+mx_msec_t
 mx_lua_socket_tcp_connect_timeout(mx_lua_socket_tcp_t *s)
 {
     return s->connect_timeout ? s->connect_timeout
@@ -2372,290 +2512,4 @@ mx_lua_socket_tcp_set_str(u_char **p, size_t *size, size_t *len,
     *len = n;
 
     return MX_OK;
-}
-
-
-/* ------------------------------------------------------------- pools */
-
-static mx_uint_t
-mx_lua_socket_pool_hash(const u_char *key, size_t len)
-{
-    uint32_t  h = 2166136261u;
-
-    while (len--) {
-        h = (h ^ *key++) * 16777619u;
-    }
-
-    return h & (MX_LUA_SOCKET_POOL_BUCKETS - 1);
-}
-
-
-static mx_lua_socket_pool_t *
-mx_lua_socket_pool_find(const u_char *key, size_t len)
-{
-    mx_lua_socket_pool_t  *spool;
-
-    spool = mx_lua_socket_pools[mx_lua_socket_pool_hash(key, len)];
-
-    for ( /* void */ ; spool; spool = spool->next) {
-        if (spool->key_len == len && memcmp(spool->key, key, len) == 0) {
-            return spool;
-        }
-    }
-
-    return NULL;
-}
-
-
-static mx_lua_socket_pool_t *
-mx_lua_socket_pool_create(const u_char *key, size_t len, mx_int_t size,
-    mx_int_t backlog)
-{
-    mx_int_t               i;
-    mx_uint_t              b;
-    mx_lua_socket_pool_t  *spool;
-
-    if (size <= 0 || (size_t) size > ((size_t) -1) / 2
-                                      / sizeof(mx_lua_socket_item_t))
-    {
-        return NULL;
-    }
-
-    spool = calloc(1, sizeof(mx_lua_socket_pool_t) + len + 1);
-    if (spool == NULL) {
-        return NULL;
-    }
-
-    spool->items = calloc((size_t) size, sizeof(mx_lua_socket_item_t));
-    if (spool->items == NULL) {
-        free(spool);
-        return NULL;
-    }
-
-    spool->size = size;
-    spool->backlog = backlog;
-    spool->key_len = len;
-    memcpy(spool->key, key, len);
-
-    for (i = size - 1; i >= 0; i--) {
-        spool->items[i].pool = spool;
-        spool->items[i].next = spool->free;
-        spool->free = &spool->items[i];
-    }
-
-    ev_init(&spool->resume, mx_lua_socket_pool_resume_handler);
-    spool->resume.data = spool;
-
-    b = mx_lua_socket_pool_hash(key, len);
-    spool->next = mx_lua_socket_pools[b];
-    mx_lua_socket_pools[b] = spool;
-
-    return spool;
-}
-
-
-/* no connection is left: idle, busy or queued */
-static void
-mx_lua_socket_pool_free(mx_lua_socket_pool_t *spool)
-{
-    mx_lua_socket_pool_t  **pp;
-
-    pp = &mx_lua_socket_pools[mx_lua_socket_pool_hash(spool->key,
-                                                      spool->key_len)];
-
-    for ( /* void */ ; *pp; pp = &(*pp)->next) {
-        if (*pp == spool) {
-            *pp = spool->next;
-            break;
-        }
-    }
-
-    ev_timer_stop(mx_loop, &spool->resume);
-
-    free(spool->items);
-    free(spool);
-}
-
-
-/* the socket's connection no longer counts in its pool */
-static void
-mx_lua_socket_pool_release(mx_lua_socket_tcp_t *s)
-{
-    mx_lua_socket_pool_t  *spool = s->spool;
-
-    if (spool == NULL) {
-        return;
-    }
-
-    s->spool = NULL;
-    spool->connections--;
-
-    if (spool->connections <= 0) {
-        mx_lua_socket_pool_free(spool);
-        return;
-    }
-
-    mx_lua_socket_pool_resume(spool);
-}
-
-
-/* a place may be free for a queued connect: see on the next turn */
-static void
-mx_lua_socket_pool_resume(mx_lua_socket_pool_t *spool)
-{
-    if (spool->queue == NULL || ev_is_active(&spool->resume)) {
-        return;
-    }
-
-    ev_timer_set(&spool->resume, 0., 0.);
-    ev_timer_start(mx_loop, &spool->resume);
-}
-
-
-static void
-mx_lua_socket_pool_resume_handler(struct ev_loop *loop, ev_timer *w,
-    int revents)
-{
-    int                    rc;
-    mx_lua_socket_tcp_t   *s;
-    mx_lua_socket_pool_t  *spool = w->data;
-
-    mx_unused(loop);
-    mx_unused(revents);
-
-    mx_time_update();
-
-    /* an idle connection to take over, or room for a new one */
-    s = spool->queue;
-    if (s == NULL
-        || (spool->idle == NULL
-            && spool->connections - spool->queued >= spool->size))
-    {
-        return;
-    }
-
-    mx_lua_socket_pool_dequeue(s);
-
-    /* the next one, if there is room for it too */
-    mx_lua_socket_pool_resume(spool);
-
-    /* s stays counted; the pool may go away from here on */
-    rc = mx_lua_socket_tcp_connect_peer(s, spool, 1);
-
-    if (rc != MX_AGAIN) {
-        mx_lua_socket_tcp_connect_done(s, rc);
-    }
-}
-
-
-static void
-mx_lua_socket_pool_dequeue(mx_lua_socket_tcp_t *s)
-{
-    mx_lua_socket_pool_t  *spool = s->spool;
-
-    ev_timer_stop(mx_loop, &s->qtimer);
-    s->queued = 0;
-
-    if (s->qprev) {
-        s->qprev->qnext = s->qnext;
-
-    } else {
-        spool->queue = s->qnext;
-    }
-
-    if (s->qnext) {
-        s->qnext->qprev = s->qprev;
-
-    } else {
-        spool->queue_last = s->qprev;
-    }
-
-    s->qprev = NULL;
-    s->qnext = NULL;
-    spool->queued--;
-}
-
-
-static void
-mx_lua_socket_queue_timeout(struct ev_loop *loop, ev_timer *w, int revents)
-{
-    mx_lua_socket_tcp_t  *s = w->data;
-
-    mx_unused(loop);
-    mx_unused(revents);
-
-    mx_time_update();
-
-    if (s->conf->socket_log_errors) {
-        mx_log_error(MX_LOG_ERR, &s->request->connection->log, 0,
-                     "lua tcp socket queued connect timed out, when trying "
-                     "to connect to %.*s:%d", (int) mx_min(s->host_len, 256),
-                     (char *) s->host, s->port);
-    }
-
-    mx_lua_socket_pool_dequeue(s);
-
-    s->conn_err = "timeout";
-    mx_lua_socket_tcp_connect_done(s, MX_ERROR);
-}
-
-
-/* closes an idle connection and frees its item (the count is the
- * caller's) */
-static void
-mx_lua_socket_item_close(mx_lua_socket_item_t *item)
-{
-    mx_connection_t       *c = item->c;
-    mx_lua_socket_pool_t  *spool = item->pool;
-
-    if (item->prev) {
-        item->prev->next = item->next;
-
-    } else {
-        spool->idle = item->next;
-    }
-
-    if (item->next) {
-        item->next->prev = item->prev;
-
-    } else {
-        spool->idle_last = item->prev;
-    }
-
-    item->c = NULL;
-    item->prev = NULL;
-    item->next = spool->free;
-    spool->free = item;
-
-    c->idle = 0;
-    mx_conn_close(c);
-}
-
-
-/* an idle connection is readable (the peer closed it or sent what nobody
- * asked for), timed out, or the worker shuts down */
-static void
-mx_lua_socket_idle_handler(mx_connection_t *c)
-{
-    char                   ch;
-    ssize_t                n;
-    mx_lua_socket_item_t  *item = c->data;
-    mx_lua_socket_pool_t  *spool = item->pool;
-
-    if (!c->close && !c->read_timedout) {
-        n = recv(c->fd, &ch, 1, MSG_PEEK);
-        if (n == -1 && (errno == EAGAIN || errno == EINTR)) {
-            return;
-        }
-    }
-
-    mx_lua_socket_item_close(item);
-    spool->connections--;
-
-    if (spool->connections <= 0) {
-        mx_lua_socket_pool_free(spool);
-
-    } else {
-        mx_lua_socket_pool_resume(spool);
-    }
 }

@@ -8,9 +8,9 @@
  * ngx.socket.tcp: lua-nginx-module's TCP cosockets (lua/resty/core/
  * socket_tcp.lua over these exports). Everything runs on the worker's
  * loop: connect (through the resolver for names), send, the receive
- * patterns, receiveuntil, and the per-worker keepalive pools of
- * setkeepalive(), whose idle connections outlive the requests that made
- * them.
+ * patterns, receiveuntil, sslhandshake (after which all of it runs over
+ * TLS), and the per-worker keepalive pools of setkeepalive(), whose idle
+ * connections (TLS state included) outlive the requests that made them.
  *
  * A socket is a malloc'ed mx_lua_socket_tcp_t held by a Lua cdata (its
  * finalizer calls mx_ffi_socket_tcp_free). It belongs to the request of
@@ -134,6 +134,41 @@ void mx_ffi_socket_tcp_pattern_free(mx_lua_socket_pattern_t *p);
 int mx_ffi_socket_tcp_receive_until(mx_http_request_t *r,
     mx_lua_socket_tcp_t *s, mx_lua_socket_pattern_t *p, size_t size,
     const u_char **data, size_t *len, const char **err);
+
+/*
+ * sslhandshake(reused_session, server_name, ssl_verify, send_status_req):
+ * TLS on the connection, with the location's lua_ssl_* settings. sess:
+ * an SSL_SESSION from an earlier handshake to resume, or NULL; reuse:
+ * hand the session out (always when sess is given); name (name_len
+ * bytes, NULL: none) goes in the SNI and, with verify, must match the
+ * certificate, whose chain must then verify against
+ * lua_ssl_trusted_certificate. The handshake has the connect timeout and
+ * counts as connecting. Returns
+ *   MX_OK       the outcome is in: collect it with _result;
+ *   MX_AGAIN    wait, then mx_ffi_socket_tcp_sslhandshake_result;
+ *   MX_DONE     the connection is TLS already (a pooled one) and sess was
+ *               given: it is the answer;
+ *   MX_ERROR    *err at once ("closed", "bad request", "socket busy
+ *               ...", "SSL_set_tlsext_host_name failed"...), the
+ *               connection as it was;
+ *   MX_DECLINED the socket never connected: raise "socket is never
+ *               created nor connected".
+ */
+int mx_ffi_socket_tcp_sslhandshake(mx_http_request_t *r,
+    mx_lua_socket_tcp_t *s, void *sess, int reuse, const u_char *name,
+    size_t name_len, int verify, int ocsp_status_req, const char **err);
+
+/*
+ * MX_OK with *sess (the caller's reference, freed with
+ * mx_ffi_socket_tcp_ssl_free_session; NULL unless reuse); MX_AGAIN: wait
+ * again; MX_ERROR with *err ("handshake failed", "timeout", "certificate
+ * host mismatch", or OpenSSL's text of the X509_V_ERR_* in *code, else
+ * 0): the socket is closed then.
+ */
+int mx_ffi_socket_tcp_sslhandshake_result(mx_http_request_t *r,
+    mx_lua_socket_tcp_t *s, void **sess, const char **err, int *code);
+
+void mx_ffi_socket_tcp_ssl_free_session(void *sess);
 
 /* close(): MX_OK; MX_ERROR with *err ("closed", "socket busy ...") */
 int mx_ffi_socket_tcp_close(mx_http_request_t *r, mx_lua_socket_tcp_t *s,

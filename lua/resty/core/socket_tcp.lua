@@ -90,6 +90,16 @@ ffi.cdef[[
         mx_lua_socket_tcp_t *s, mx_lua_socket_pattern_t *p, size_t size,
         const unsigned char **data, size_t *len, const char **err);
 
+    int mx_ffi_socket_tcp_sslhandshake(mx_http_request_t *r,
+        mx_lua_socket_tcp_t *s, void *sess, int reuse,
+        const unsigned char *name, size_t name_len, int verify,
+        int ocsp_status_req, const char **err);
+
+    int mx_ffi_socket_tcp_sslhandshake_result(mx_http_request_t *r,
+        mx_lua_socket_tcp_t *s, void **sess, const char **err, int *code);
+
+    void mx_ffi_socket_tcp_ssl_free_session(void *sess);
+
     int mx_ffi_socket_tcp_close(mx_http_request_t *r,
         mx_lua_socket_tcp_t *s, const char **err);
 
@@ -132,9 +142,11 @@ local errmsg = base.get_errmsg_ptr()
 local data_ptr = ffi_new("const unsigned char *[1]")
 local len_ptr = ffi_new("size_t[1]")
 local int_ptr = ffi_new("int[1]")
+local sess_ptr = ffi_new("void *[1]")
 
 local socket_free = C.mx_ffi_socket_tcp_free
 local pattern_free = C.mx_ffi_socket_tcp_pattern_free
+local session_free = C.mx_ffi_socket_tcp_ssl_free_session
 
 
 local mt = new_tab(0, 20)
@@ -674,6 +686,97 @@ function mt.receiveuntil(self, ...)
 
         return recv_result(r, s, rc)
     end
+end
+
+
+-- sock:sslhandshake(reused_session?, server_name?, ssl_verify?,
+-- send_status_req?): the session (a cdata to resume later), true when
+-- reused_session is false, or nil, err ("19: self-signed certificate in
+-- certificate chain" for a failed verification)
+function mt.sslhandshake(self, ...)
+    local n = select("#", ...)
+    if self == nil or n > 4 then
+        error(fmt("ngx.socket sslhandshake: expecting 1 ~ 5 arguments "
+                  .. "(including the object), but seen %d",
+                  self == nil and 0 or n + 1), 2)
+    end
+
+    local r = check_request()
+
+    local reused_session, server_name, ssl_verify, send_status_req = ...
+
+    local s = type(self) == "table" and rawget(self, SOCKET_CTX_INDEX)
+    if not s then
+        error("socket is never created nor connected", 2)
+    end
+
+    local sess = nil
+    if type(reused_session) == "cdata" then
+        sess = reused_session
+    end
+
+    local name, name_len
+    if server_name then
+        name = tostring(server_name)
+        name_len = #name
+    end
+
+    local rc = C.mx_ffi_socket_tcp_sslhandshake(r, s, sess,
+                                                reused_session ~= false
+                                                and 1 or 0,
+                                                name, name_len or 0,
+                                                ssl_verify and 1 or 0,
+                                                send_status_req and 1 or 0,
+                                                errmsg)
+
+    if rc == FFI_AGAIN then
+        repeat
+            yield_wait(r)
+            rc = C.mx_ffi_socket_tcp_sslhandshake_result(r, s, sess_ptr,
+                                                         errmsg, int_ptr)
+        until rc ~= FFI_AGAIN
+
+    elseif rc == FFI_OK then
+        rc = C.mx_ffi_socket_tcp_sslhandshake_result(r, s, sess_ptr, errmsg,
+                                                     int_ptr)
+
+    elseif rc == FFI_DONE then
+        return reused_session
+
+    elseif rc == FFI_DECLINED then
+        error("socket is never created nor connected", 2)
+
+    elseif rc == FFI_BAD_CONTEXT then
+        error(ffi_str(errmsg[0]), 2)
+
+    else
+        return nil, ffi_str(errmsg[0])
+    end
+
+    if rc == FFI_OK then
+        local sp = sess_ptr[0]
+        sess_ptr[0] = nil
+
+        if reused_session == false then
+            if sp ~= nil then
+                session_free(sp)
+            end
+
+            return true
+        end
+
+        if sp == nil then
+            return nil
+        end
+
+        return ffi_gc(sp, session_free)
+    end
+
+    if int_ptr[0] ~= 0 then
+        return nil, int_ptr[0] .. ": " .. ffi_str(errmsg[0])
+    end
+
+    return nil, ffi_str(errmsg[0])
 end
 
 
