@@ -972,8 +972,6 @@ static int
 mx_http_lua_flush_common(lua_State *L, int level)
 {
     int                 n, rc;
-    mx_buf_t           *b;
-    mx_chain_t         *cl;
     mx_http_request_t  *r;
     mx_http_lua_ctx_t  *ctx;
 
@@ -1004,20 +1002,9 @@ mx_http_lua_flush_common(lua_State *L, int level)
     }
 
     /* a flush buffer: written now, not postponed */
-    b = mx_pcalloc(r->pool, sizeof(mx_buf_t) + sizeof(mx_chain_t));
-    if (b == NULL) {
+    if (mx_http_lua_add_flush(r, ctx) != MX_OK) {
         return luaL_error(L, "no memory");
     }
-
-    cl = (mx_chain_t *) (b + 1);
-    b->fd = -1;
-    b->flush = 1;
-    cl->buf = b;
-    cl->next = NULL;
-
-    *ctx->last_out = cl;
-    ctx->last_out = &cl->next;
-    ctx->buf = NULL;
 
     rc = mx_http_lua_flush(r, ctx, 0);
     if (rc == MX_ERROR || rc >= 300) {

@@ -17,6 +17,19 @@
 #define MX_HTTP_LUA_BUF_LARGE    16384
 
 
+/*
+ * A buffer of Lua output, kept on the request's lists once handed to the
+ * output filter (busy) and taken again when the protocol has written
+ * everything (free), so that a handler that flushes often does not grow
+ * the request's pool per flush.
+ */
+struct mx_http_lua_outbuf_s {
+    mx_buf_t                  buf;
+    mx_chain_t                cl;
+    mx_http_lua_outbuf_t     *next;      /* busy or free */
+};
+
+
 static mx_chain_t *mx_http_lua_alloc_buf(mx_http_request_t *r,
     mx_http_lua_ctx_t *ctx, size_t size);
 
@@ -71,36 +84,82 @@ static mx_chain_t *
 mx_http_lua_alloc_buf(mx_http_request_t *r, mx_http_lua_ctx_t *ctx,
     size_t size)
 {
-    mx_buf_t    *b;
-    mx_chain_t  *cl;
+    u_char                 *start;
+    mx_http_lua_outbuf_t   *ob, **pp;
 
-    b = mx_pcalloc(r->pool, sizeof(mx_buf_t) + sizeof(mx_chain_t));
-    if (b == NULL) {
-        return NULL;
+    if (r->out == NULL && ctx->busy) {
+        /* all that went out is written: the buffers are free again */
+        *ctx->busy_last = ctx->free;
+        ctx->free = ctx->busy;
+        ctx->busy = NULL;
+        ctx->busy_last = &ctx->busy;
     }
 
-    cl = (mx_chain_t *) (b + 1);
-
-    if (size) {
-        b->start = mx_pnalloc(r->pool, size);
-        if (b->start == NULL) {
-            return NULL;
+    /* a free one with room enough */
+    for (pp = &ctx->free; *pp; pp = &(*pp)->next) {
+        if ((size_t) ((*pp)->buf.end - (*pp)->buf.start) >= size) {
+            break;
         }
     }
 
-    b->pos = b->start;
-    b->last = b->start;
-    b->end = b->start + size;
-    b->fd = -1;
+    ob = *pp;
 
-    cl->buf = b;
-    cl->next = NULL;
+    if (ob) {
+        *pp = ob->next;
+        start = ob->buf.start;
+        size = ob->buf.end - ob->buf.start;
 
-    *ctx->last_out = cl;
-    ctx->last_out = &cl->next;
-    ctx->buf = b;
+    } else {
+        ob = mx_palloc(r->pool, sizeof(mx_http_lua_outbuf_t));
+        if (ob == NULL) {
+            return NULL;
+        }
 
-    return cl;
+        start = NULL;
+
+        if (size) {
+            start = mx_pnalloc(r->pool, size);
+            if (start == NULL) {
+                return NULL;
+            }
+        }
+    }
+
+    memset(&ob->buf, 0, sizeof(mx_buf_t));
+    ob->buf.start = start;
+    ob->buf.pos = start;
+    ob->buf.last = start;
+    ob->buf.end = start + size;
+    ob->buf.fd = -1;
+
+    ob->cl.buf = &ob->buf;
+    ob->cl.next = NULL;
+
+    ob->next = NULL;
+
+    *ctx->last_out = &ob->cl;
+    ctx->last_out = &ob->cl.next;
+    ctx->buf = &ob->buf;
+
+    return &ob->cl;
+}
+
+
+/* ngx.flush(): a flush buffer after what is pending */
+int
+mx_http_lua_add_flush(mx_http_request_t *r, mx_http_lua_ctx_t *ctx)
+{
+    mx_chain_t  *cl;
+
+    cl = mx_http_lua_alloc_buf(r, ctx, 0);
+    if (cl == NULL) {
+        return MX_ERROR;
+    }
+
+    cl->buf->flush = 1;
+    ctx->buf = NULL;
+
+    return MX_OK;
 }
 
 
@@ -165,8 +224,9 @@ mx_http_lua_output(mx_http_request_t *r, mx_http_lua_ctx_t *ctx,
 int
 mx_http_lua_flush(mx_http_request_t *r, mx_http_lua_ctx_t *ctx, int last)
 {
-    int          rc;
-    mx_chain_t  *cl;
+    int                     rc;
+    mx_chain_t             *cl, *ln;
+    mx_http_lua_outbuf_t   *ob;
 
     if (ctx->eof) {
         return MX_OK;
@@ -220,6 +280,14 @@ mx_http_lua_flush(mx_http_request_t *r, mx_http_lua_ctx_t *ctx, int last)
     ctx->last_out = &ctx->out;
     ctx->buf = NULL;
     ctx->pending = 0;
+
+    /* ours until the protocol has written them */
+    for (ln = cl; ln; ln = ln->next) {
+        ob = (mx_http_lua_outbuf_t *)
+                 ((u_char *) ln - offsetof(mx_http_lua_outbuf_t, cl));
+        *ctx->busy_last = ob;
+        ctx->busy_last = &ob->next;
+    }
 
     rc = mx_http_output_filter(r, cl);
 

@@ -504,6 +504,7 @@ mx_http_lua_get_ctx(mx_http_request_t *r)
     ctx->posted_last = &ctx->posted;
     ctx->resumed = mx_http_lua_entry_resumed;
     ctx->last_out = &ctx->out;
+    ctx->busy_last = &ctx->busy;
 
     cln->handler = mx_http_lua_ctx_cleanup;
     cln->data = ctx;

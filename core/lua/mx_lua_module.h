@@ -125,6 +125,7 @@ typedef struct {
 
 typedef struct mx_http_lua_co_s   mx_http_lua_co_t;
 typedef struct mx_http_lua_ctx_s  mx_http_lua_ctx_t;
+typedef struct mx_http_lua_outbuf_s  mx_http_lua_outbuf_t;
 
 typedef void (*mx_http_lua_co_cleanup_pt)(void *data);
 
@@ -207,6 +208,9 @@ struct mx_http_lua_ctx_s {
     mx_chain_t        **last_out;
     mx_buf_t           *buf;         /* the buffer being filled */
     size_t              pending;     /* bytes in out */
+    mx_http_lua_outbuf_t   *busy;    /* buffers handed out, oldest first */
+    mx_http_lua_outbuf_t  **busy_last;
+    mx_http_lua_outbuf_t   *free;    /* written ones, to fill again */
 
     unsigned            exited:1;        /* ngx.exit() was called */
     unsigned            headers_set:1;   /* ngx.header was written */
@@ -238,6 +242,7 @@ struct mx_http_lua_ctx_s {
                                             ends the thread and the core
                                             finds the location again */
 };
+
 
 /* the request's Lua context, creating it; NULL on memory failure */
 mx_http_lua_ctx_t *mx_http_lua_get_ctx(mx_http_request_t *r);
@@ -310,6 +315,9 @@ int mx_http_lua_output(mx_http_request_t *r, mx_http_lua_ctx_t *ctx,
  */
 int mx_http_lua_flush(mx_http_request_t *r, mx_http_lua_ctx_t *ctx,
     int last);
+
+/* ngx.flush(): queues a flush buffer after the pending output */
+int mx_http_lua_add_flush(mx_http_request_t *r, mx_http_lua_ctx_t *ctx);
 
 /* ------------------------------------------ waiting (yield/resume) */
 
