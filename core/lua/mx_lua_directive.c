@@ -20,7 +20,8 @@ typedef enum {
     MX_LUA_HOOK_CONTENT,
     MX_LUA_HOOK_HEADER_FILTER,
     MX_LUA_HOOK_BODY_FILTER,
-    MX_LUA_HOOK_LOG
+    MX_LUA_HOOK_LOG,
+    MX_LUA_HOOK_BALANCER
 } mx_http_lua_hook_kind_e;
 
 typedef struct {
@@ -40,6 +41,8 @@ static char *mx_http_lua_by_lua(mx_conf_t *cf, mx_command_t *cmd,
 static char *mx_http_lua_by_lua_file(mx_conf_t *cf, mx_command_t *cmd,
     void *conf);
 static char *mx_http_lua_set_by_lua(mx_conf_t *cf, mx_command_t *cmd,
+    void *conf);
+static char *mx_http_lua_balancer_by_lua(mx_conf_t *cf, mx_command_t *cmd,
     void *conf);
 static char *mx_http_lua_hook_done(mx_conf_t *cf, mx_command_t *cmd);
 static int mx_http_lua_file_path(mx_conf_t *cf, const mx_str_t *value,
@@ -62,6 +65,7 @@ mx_lua_hook_desc(MX_LUA_HOOK_CONTENT, "content_by_lua");
 mx_lua_hook_desc(MX_LUA_HOOK_HEADER_FILTER, "header_filter_by_lua");
 mx_lua_hook_desc(MX_LUA_HOOK_BODY_FILTER, "body_filter_by_lua");
 mx_lua_hook_desc(MX_LUA_HOOK_LOG, "log_by_lua");
+mx_lua_hook_desc(MX_LUA_HOOK_BALANCER, "balancer_by_lua");
 
 
 /* the three forms of a hook directive: name_block, name, name_file */
@@ -313,6 +317,21 @@ mx_command_t  mx_http_lua_commands[] = {
       MX_HTTP_LOC_CONF_OFFSET,
       0,
       NULL },
+
+    /* lua-nginx-module has no plain "balancer_by_lua" */
+    { mx_string("balancer_by_lua_block"),
+      MX_HTTP_UPS_CONF|MX_CONF_RAW_BLOCK|MX_CONF_NOARGS,
+      mx_http_lua_balancer_by_lua,
+      MX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      &mx_lua_desc_MX_LUA_HOOK_BALANCER },
+
+    { mx_string("balancer_by_lua_file"),
+      MX_HTTP_UPS_CONF|MX_CONF_TAKE1,
+      mx_http_lua_balancer_by_lua,
+      MX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      &mx_lua_desc_MX_LUA_HOOK_BALANCER },
 
     mx_null_command
 };
@@ -631,6 +650,35 @@ mx_http_lua_set_by_lua(mx_conf_t *cf, mx_command_t *cmd, void *conf)
     }
 
     return MX_CONF_OK;
+}
+
+
+/*
+ * balancer_by_lua_block { } and balancer_by_lua_file path, in an upstream
+ * block: the Lua module has no conf there, so the hook is the method's
+ * own (offset 0 of a new one), handed to mx_lua_phase_balancer.c.
+ */
+static char *
+mx_http_lua_balancer_by_lua(mx_conf_t *cf, mx_command_t *cmd, void *conf)
+{
+    char                *rv;
+    mx_http_lua_hook_t  *hook;
+
+    mx_unused(conf);
+
+    hook = mx_pcalloc(cf->pool, sizeof(mx_http_lua_hook_t));
+    if (hook == NULL) {
+        return MX_CONF_ERROR;
+    }
+
+    rv = (cmd->type & MX_CONF_RAW_BLOCK) ? mx_http_lua_by_lua(cf, cmd, hook)
+                                         : mx_http_lua_by_lua_file(cf, cmd,
+                                                                   hook);
+    if (rv != MX_CONF_OK) {
+        return rv;
+    }
+
+    return mx_http_lua_balancer_set(cf, hook);
 }
 
 

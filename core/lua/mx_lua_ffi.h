@@ -666,4 +666,52 @@ int mx_ffi_regex_set_jit_stack_size(int size, u_char *errstr,
 void mx_lua_regex_configure(mx_uint_t cache_max_entries,
     mx_uint_t match_limit);
 
+/* ------------------------------------------ mx_lua_phase_balancer.c */
+
+/*
+ * ngx.balancer, for balancer_by_lua* only. Each returns MX_ERROR with
+ * *err (static) where it cannot be used, lua-nginx-module's words: "no
+ * upstream found" (r is not proxied), "API disabled in the current
+ * context" (not in balancer_by_lua*).
+ */
+
+/*
+ * The peer of this try: addr is "ip", "ip:port", "[ipv6]", "[ipv6]:port"
+ * or "unix:/path", port the one used when addr has none. MX_OK; MX_ERROR
+ * with *err "no host allowed" for a name (nothing is resolved), "invalid
+ * port", "no host"...
+ */
+int mx_ffi_balancer_set_current_peer(mx_http_request_t *r,
+    const u_char *addr, size_t addr_len, int port, const char **err);
+
+/*
+ * count more tries after this one (taken when this try's peer is set),
+ * within proxy_next_upstream_tries: MX_OK with *err NULL, or with *err
+ * "reduced tries due to limit" when cut to it.
+ */
+int mx_ffi_balancer_set_more_tries(mx_http_request_t *r, int count,
+    const char **err);
+
+/*
+ * How the previous try of a script's peer ended: 0 (first try, or it
+ * did not fail), 2 ("next": 403/404), 4 ("failed"), nginx's NGX_PEER_*
+ * numbers; *status is the previous try's status (0 when none).
+ */
+int mx_ffi_balancer_get_last_failure(mx_http_request_t *r, int *status,
+    const char **err);
+
+/*
+ * proxy_connect/send/read_timeout for this request, in milliseconds
+ * (0 or less: unchanged). MX_OK.
+ */
+int mx_ffi_balancer_set_timeouts(mx_http_request_t *r, long connect_timeout,
+    long send_timeout, long read_timeout, const char **err);
+
+/*
+ * Builds the request to the upstream again (after ngx.var or header
+ * changes in the balancer). MX_OK; MX_ERROR with *err.
+ */
+int mx_ffi_balancer_recreate_request(mx_http_request_t *r,
+    const char **err);
+
 #endif /* MX_LUA_FFI_H */

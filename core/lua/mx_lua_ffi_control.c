@@ -42,7 +42,8 @@ mx_ffi_exit(mx_http_request_t *r, int status, u_char *err, size_t *errlen)
 
     if (!(ctx->context & (MX_LUA_CONTEXT_REWRITE|MX_LUA_CONTEXT_ACCESS
                           |MX_LUA_CONTEXT_CONTENT|MX_LUA_CONTEXT_TIMER
-                          |MX_LUA_CONTEXT_HEADER_FILTER)))
+                          |MX_LUA_CONTEXT_HEADER_FILTER
+                          |MX_LUA_CONTEXT_BALANCER)))
     {
         mx_ffi_errf(err, errlen, "%s", mx_http_lua_context_error(ctx->context));
         return MX_ERROR;
@@ -67,8 +68,10 @@ mx_ffi_exit(mx_http_request_t *r, int status, u_char *err, size_t *errlen)
     ctx->exit_code = status;
     ctx->exited = 1;
 
-    /* a header filter goes on to its end; the filter then acts on it */
-    if (ctx->context & MX_LUA_CONTEXT_HEADER_FILTER) {
+    /* a header filter or a balancer goes on to its end; the caller then
+     * acts on it */
+    if (ctx->context & (MX_LUA_CONTEXT_HEADER_FILTER|MX_LUA_CONTEXT_BALANCER))
+    {
         return MX_DONE;
     }
 

@@ -31,6 +31,7 @@ extern mx_module_t  mx_http_lua_module;
 #define MX_LUA_CONTEXT_BODY_FILTER    0x0040
 #define MX_LUA_CONTEXT_TIMER          0x0080
 #define MX_LUA_CONTEXT_INIT_WORKER    0x0100
+#define MX_LUA_CONTEXT_BALANCER       0x0200
 #define MX_LUA_CONTEXT_EXIT_WORKER    0x2000
 
 /* the request phases whose entry thread may wait (yield to the runner) */
@@ -243,6 +244,12 @@ struct mx_http_lua_ctx_s {
                                             finds the location again */
 };
 
+/*
+ * balancer_by_lua_block / balancer_by_lua_file (mx_lua_phase_balancer.c):
+ * makes hook, filled by the directive, the Lua method of the upstream
+ * block being parsed. MX_CONF_OK, or "is duplicate" for a second one.
+ */
+char *mx_http_lua_balancer_set(mx_conf_t *cf, mx_http_lua_hook_t *hook);
 
 /* the request's Lua context, creating it; NULL on memory failure */
 mx_http_lua_ctx_t *mx_http_lua_get_ctx(mx_http_request_t *r);
