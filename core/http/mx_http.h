@@ -331,6 +331,23 @@ typedef struct {
      * ends the watch, as in nginx.
      */
     void      (*watch_client)(mx_http_request_t *r);
+    /*
+     * The body goes to a reader of the connection (ngx.req.socket), with
+     * r->request_body NULL (raw: or done) and the body not discarded.
+     * Makes r->request_body (done: the core's readers find nothing to read;
+     * rest: the body bytes left on the connection) and sets *preread to
+     * the bytes already received past the header, now consumed: at most
+     * the body (its Content-Length, > 0) when !raw; when raw, all of
+     * them (a pipelined request's too), and the connection is the
+     * reader's from now on: no keep-alive, no client abort watch. The
+     * reader keeps rest up to date and sets r->body_read when it is 0;
+     * a body left unread is discarded after the response (!raw).
+     * *preread points into a connection buffer, valid until the reader
+     * returns to the loop. MX_OK; MX_DECLINED for a second raw reader;
+     * MX_ERROR (no memory, a failed "100 Continue").
+     */
+    int       (*take_body)(mx_http_request_t *r, int raw,
+                           mx_str_t *preread);
 } mx_http_proto_t;
 
 /* ------------------------------------------------------- request */

@@ -25,10 +25,30 @@ typedef enum {
     MX_H1_IDLE
 } mx_h1_state_e;
 
+/*
+ * A link of the chunked framing (a chunk's size line, its body links,
+ * its end): taken again once written, so that a long chunked response
+ * does not grow the request's pool a little per chunk.
+ */
+typedef struct mx_h1_link_s  mx_h1_link_t;
+
+struct mx_h1_link_s {
+    mx_chain_t           cl;
+    mx_buf_t             buf;
+    u_char               data[24];   /* a chunk size line */
+    mx_h1_link_t        *next;       /* in flight, or free */
+};
+
 typedef struct {
     mx_connection_t     *c;
     mx_http_port_t      *port;
     mx_http_request_t   *r;
+
+    /* the request's framing links: queued in r->out (in its order), and
+     * written ones to take again; from r->pool */
+    mx_h1_link_t        *inflight;
+    mx_h1_link_t       **inflight_last;
+    mx_h1_link_t        *free_links;
 
     u_char              *buf;        /* malloc'ed; owned by the connection */
     size_t               size;
@@ -47,6 +67,8 @@ typedef struct {
     unsigned             reading_body:1;
     unsigned             continue_sent:1;
     unsigned             watch_client:1; /* for a client abort */
+    unsigned             body_taken:1;   /* by take_body */
+    unsigned             raw:1;          /* the connection is Lua's */
 
     mx_h1_state_e        state;
 } mx_h1_conn_t;
@@ -69,6 +91,8 @@ static int mx_h1_read_body(mx_http_request_t *r);
 static int mx_h1_discard_body(mx_http_request_t *r);
 
 static void mx_h1_watch_client(mx_http_request_t *r);
+static int mx_h1_take_body(mx_http_request_t *r, int raw,
+    mx_str_t *preread);
 static void mx_h1_watch_start(mx_h1_conn_t *hc);
 static void mx_h1_client_check(mx_connection_t *c);
 
@@ -78,7 +102,8 @@ static const mx_http_proto_t  mx_h1_proto = {
     mx_h1_finalize,
     mx_h1_read_body,
     mx_h1_discard_body,
-    mx_h1_watch_client
+    mx_h1_watch_client,
+    mx_h1_take_body
 };
 
 static http_parser_settings  mx_h1_settings;
@@ -204,7 +229,7 @@ mx_h1_watch_client(mx_http_request_t *r)
 {
     mx_h1_conn_t  *hc = r->connection->data;
 
-    if (r->detached || hc->r != r) {
+    if (r->detached || hc->r != r || hc->raw) {
         return;
     }
 
@@ -1046,10 +1071,14 @@ mx_h1_start_request(mx_h1_conn_t *hc, size_t end)
 
     hc->r = r;
     hc->cur = NULL;
+    hc->inflight = NULL;
+    hc->inflight_last = &hc->inflight;
+    hc->free_links = NULL;
     hc->last_was_value = 0;
     hc->message_complete = 0;
     hc->header_error = 0;
     hc->continue_sent = 0;
+    hc->body_taken = 0;
     hc->body_buf = NULL;
     hc->state = MX_H1_PROCESSING;
 
@@ -1654,6 +1683,87 @@ mx_h1_discard_handler(mx_connection_t *c)
 }
 
 
+static int
+mx_h1_take_body(mx_http_request_t *r, int raw, mx_str_t *preread)
+{
+    mx_h1_conn_t            *hc = r->connection->data;
+    mx_http_request_body_t  *rb;
+    u_char                  *data;
+    size_t                  *pos, last, n;
+
+    if (raw && hc->raw) {
+        return MX_DECLINED;
+    }
+
+    rb = r->request_body;
+
+    if (rb == NULL) {
+        rb = mx_pcalloc(r->pool, sizeof(mx_http_request_body_t));
+        if (rb == NULL) {
+            return MX_ERROR;
+        }
+
+        rb->temp_fd = -1;
+        r->request_body = rb;
+    }
+
+    rb->done = 1;
+
+    if (!raw && mx_h1_send_continue(hc) != MX_OK) {
+        r->keepalive = 0;
+        return MX_ERROR;
+    }
+
+    /* what the connection read past the header block (and the body, when
+     * the core read it) */
+    if (hc->body_buf) {
+        data = hc->body_buf;
+        pos = &hc->body_pos;
+        last = hc->body_last;
+
+    } else {
+        data = hc->buf;
+        pos = &hc->pos;
+        last = hc->last;
+    }
+
+    n = last - *pos;
+
+    if (raw) {
+        hc->raw = 1;
+        hc->watch_client = 0;
+        r->keepalive = 0;
+        r->body_read = 1;
+        r->client_abort_handler = NULL;
+        rb->rest = 0;
+
+        if (hc->c->read_handler == mx_h1_client_check) {
+            hc->c->read_handler = NULL;
+            mx_conn_want_read(hc->c, 0);
+        }
+
+    } else {
+        hc->body_taken = 1;
+
+        if ((off_t) n > r->headers_in.content_length_n) {
+            n = (size_t) r->headers_in.content_length_n;
+        }
+
+        rb->rest = r->headers_in.content_length_n - n;
+
+        if (rb->rest == 0) {
+            r->body_read = 1;
+        }
+    }
+
+    preread->data = data + *pos;
+    preread->len = n;
+    *pos += n;
+
+    return MX_OK;
+}
+
+
 /* ------------------------------------------------------- output */
 
 static void
@@ -1687,6 +1797,81 @@ mx_h1_mem_link(mx_http_request_t *r, u_char *data, size_t len)
     cl->buf = b;
     cl->next = NULL;
     return cl;
+}
+
+
+/* a framing link for buf, or for len bytes of data (copied when they fit
+ * the link, else pointed to: static data) */
+static mx_chain_t *
+mx_h1_frame_link(mx_h1_conn_t *hc, mx_http_request_t *r, mx_buf_t *buf,
+    const u_char *data, size_t len)
+{
+    mx_h1_link_t  *l;
+
+    l = hc->free_links;
+
+    if (l) {
+        hc->free_links = l->next;
+
+    } else {
+        l = mx_palloc(r->pool, sizeof(mx_h1_link_t));
+        if (l == NULL) {
+            return NULL;
+        }
+    }
+
+    if (buf == NULL) {
+        memset(&l->buf, 0, sizeof(mx_buf_t));
+        l->buf.fd = -1;
+
+        if (len <= sizeof(l->data)) {
+            memcpy(l->data, data, len);
+            data = l->data;
+        }
+
+        l->buf.start = (u_char *) data;
+        l->buf.pos = (u_char *) data;
+        l->buf.last = (u_char *) data + len;
+        l->buf.end = l->buf.last;
+        buf = &l->buf;
+    }
+
+    l->cl.buf = buf;
+    l->cl.next = NULL;
+    l->next = NULL;
+
+    if (hc->inflight_last == NULL) {
+        hc->inflight_last = &hc->inflight;
+    }
+
+    *hc->inflight_last = l;
+    hc->inflight_last = &l->next;
+
+    return &l->cl;
+}
+
+
+/* the first link of r->out is written: drops it, taking ours again */
+static void
+mx_h1_out_done(mx_http_request_t *r)
+{
+    mx_chain_t    *cl = r->out;
+    mx_h1_conn_t  *hc = r->connection->data;
+    mx_h1_link_t  *l;
+
+    r->out = cl->next;
+
+    l = hc->inflight;
+
+    if (l != NULL && &l->cl == cl) {
+        hc->inflight = l->next;
+        if (hc->inflight == NULL) {
+            hc->inflight_last = &hc->inflight;
+        }
+
+        l->next = hc->free_links;
+        hc->free_links = l;
+    }
 }
 
 
@@ -1732,8 +1917,9 @@ mx_h1_send_header(mx_http_request_t *r)
         return MX_OK;
     }
 
-    /* the response framing */
-    if (ho->content_length_n == -1 && !r->header_only) {
+    /* the response framing (none after a 1xx: another protocol) */
+    if (ho->content_length_n == -1 && !r->header_only && ho->status >= 200)
+    {
         if (r->http_version >= MX_HTTP_VERSION_11) {
             r->chunked = 1;
         } else {
@@ -1891,7 +2077,11 @@ mx_h1_send_header(mx_http_request_t *r)
                                    (u_char *) "chunked", 7);
     }
 
-    if (r->keepalive) {
+    if (ho->status == 101) {
+        (void) mx_h1_append_header(&p, end, "Connection", 10,
+                                   (u_char *) "upgrade", 7);
+
+    } else if (r->keepalive) {
         (void) mx_h1_append_header(&p, end, "Connection", 10,
                                    (u_char *) "keep-alive", 10);
     } else {
@@ -1975,10 +2165,10 @@ mx_h1_file_to_memory(mx_http_request_t *r, mx_buf_t *b)
 static int
 mx_h1_send_chain(mx_http_request_t *r, mx_chain_t *in)
 {
-    mx_chain_t  *cl, *ln, *head, **tail;
-    off_t        size = 0;
-    int          last = 0, flush = 0;
-    u_char      *p;
+    mx_chain_t    *cl, *ln, *head, **tail;
+    mx_h1_conn_t  *hc = r->connection->data;
+    off_t          size = 0;
+    int            last = 0, flush = 0, n;
 
     if (r->header_only || r->http_version < MX_HTTP_VERSION_10) {
         if (r->http_version < MX_HTTP_VERSION_10) {
@@ -2012,13 +2202,12 @@ mx_h1_send_chain(mx_http_request_t *r, mx_chain_t *in)
         tail = &head;
 
         if (size) {
-            p = mx_pnalloc(r->pool, 20);
-            if (p == NULL) {
-                return MX_ERROR;
-            }
-            ln = mx_h1_mem_link(r, p,
-                                sprintf((char *) p, "%llx\r\n",
-                                        (unsigned long long) size));
+            u_char  line[24];
+
+            n = snprintf((char *) line, sizeof(line), "%llx\r\n",
+                         (unsigned long long) size);
+
+            ln = mx_h1_frame_link(hc, r, NULL, line, (size_t) n);
             if (ln == NULL) {
                 return MX_ERROR;
             }
@@ -2029,17 +2218,15 @@ mx_h1_send_chain(mx_http_request_t *r, mx_chain_t *in)
                 if (mx_buf_size(cl->buf) == 0) {
                     continue;
                 }
-                ln = mx_palloc(r->pool, sizeof(mx_chain_t));
+                ln = mx_h1_frame_link(hc, r, cl->buf, NULL, 0);
                 if (ln == NULL) {
                     return MX_ERROR;
                 }
-                ln->buf = cl->buf;
-                ln->next = NULL;
                 *tail = ln;
                 tail = &ln->next;
             }
 
-            ln = mx_h1_mem_link(r, (u_char *) "\r\n", 2);
+            ln = mx_h1_frame_link(hc, r, NULL, (u_char *) "\r\n", 2);
             if (ln == NULL) {
                 return MX_ERROR;
             }
@@ -2048,7 +2235,7 @@ mx_h1_send_chain(mx_http_request_t *r, mx_chain_t *in)
         }
 
         if (last) {
-            ln = mx_h1_mem_link(r, (u_char *) "0\r\n\r\n", 5);
+            ln = mx_h1_frame_link(hc, r, NULL, (u_char *) "0\r\n\r\n", 5);
             if (ln == NULL) {
                 return MX_ERROR;
             }
@@ -2098,7 +2285,7 @@ mx_h1_flush(mx_http_request_t *r)
 
         if (b->in_file) {
             if (b->file_pos >= b->file_last) {
-                r->out = r->out->next;
+                mx_h1_out_done(r);
                 continue;
             }
 
@@ -2149,7 +2336,7 @@ mx_h1_flush(mx_http_request_t *r)
             while (r->out && !r->out->buf->in_file
                    && r->out->buf->pos == r->out->buf->last)
             {
-                r->out = r->out->next;
+                mx_h1_out_done(r);
             }
             continue;
         }
@@ -2174,13 +2361,13 @@ mx_h1_flush(mx_http_request_t *r)
             if (b->last - b->pos <= sent) {
                 sent -= b->last - b->pos;
                 b->pos = b->last;
-                r->out = r->out->next;
+                mx_h1_out_done(r);
                 if (sent == 0) {
                     /* drop empty buffers that follow */
                     while (r->out && !r->out->buf->in_file
                            && r->out->buf->pos == r->out->buf->last)
                     {
-                        r->out = r->out->next;
+                        mx_h1_out_done(r);
                     }
                     break;
                 }
@@ -2326,6 +2513,12 @@ mx_h1_finish(mx_http_request_t *r)
         }
 
         r->request_body->discard = 1;
+
+        if (hc->body_taken) {
+            /* the parser still counts the bytes the reader took */
+            hc->parser.content_length = r->request_body->rest;
+        }
+
         hc->state = MX_H1_DISCARDING;
         c->read_handler = mx_h1_discard_handler;
         mx_h1_discard_handler(c);

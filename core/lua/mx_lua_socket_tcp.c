@@ -3,6 +3,7 @@
 #include "mx_cycle.h"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/tcp.h>
 #include <sys/un.h>
 
@@ -167,6 +168,163 @@ mx_lua_socket_tcp_owner(mx_http_request_t *r, mx_lua_socket_tcp_t *s,
         *err = "bad request";
         return MX_FFI_BAD_CONTEXT;
     }
+
+    return MX_OK;
+}
+
+
+/* ---------------------------------------------------- ngx.req.socket */
+
+int
+mx_ffi_req_socket(mx_http_request_t *r, int raw, mx_lua_socket_tcp_t **sp,
+    const char **err)
+{
+    int                      fd, rc;
+    size_t                   size;
+    mx_str_t                 preread;
+    mx_connection_t         *c;
+    mx_pool_cleanup_t       *cln;
+    mx_lua_socket_tcp_t     *s;
+    mx_http_request_body_t  *rb;
+    mx_http_lua_loc_conf_t  *llcf;
+
+    *sp = NULL;
+
+    if (r == NULL) {
+        *err = "no request found";
+        return MX_FFI_BAD_CONTEXT;
+    }
+
+    if (mx_http_lua_check_context(r, MX_LUA_CONTEXT_REWRITE
+                                     |MX_LUA_CONTEXT_ACCESS
+                                     |MX_LUA_CONTEXT_CONTENT, err)
+        != MX_OK)
+    {
+        return MX_FFI_BAD_CONTEXT;
+    }
+
+    if (r->proto == NULL || r->proto->take_body == NULL) {
+        *err = "not supported";
+        return MX_ERROR;
+    }
+
+    rb = r->request_body;
+
+    if (raw) {
+        /* the core's reading, or a body socket's, is not over */
+        if (rb && !rb->discard && (!rb->done || !r->body_read)) {
+            *err = "pending request body reading in some other thread";
+            return MX_ERROR;
+        }
+
+        if (r->out) {
+            *err = "pending data to write";
+            return MX_ERROR;
+        }
+
+    } else {
+        if (r->headers_in.chunked) {
+            *err = "chunked request bodies not supported yet";
+            return MX_ERROR;
+        }
+
+        /* (the core keeps a discarded body's state too) */
+        if (r->discard_body || (rb && rb->discard)) {
+            /* nginx forgets a body discarded whole at once */
+            *err = r->body_read ? "no body" : "request body discarded";
+            return MX_ERROR;
+        }
+
+        if (rb) {
+            *err = "request body already exists";
+            return MX_ERROR;
+        }
+
+        if (r->headers_in.content_length_n <= 0) {
+            *err = "no body";
+            return MX_ERROR;
+        }
+    }
+
+    s = mx_ffi_socket_tcp_new();
+    cln = mx_pool_cleanup_add(r->pool, 0);
+
+    if (s == NULL || cln == NULL) {
+        free(s);
+        *err = "no memory";
+        return MX_ERROR;
+    }
+
+    /* a connection of its own on the same socket: the cosocket machinery
+     * watches and closes it without touching the client's */
+    fd = fcntl(r->connection->fd, F_DUPFD_CLOEXEC, 0);
+    if (fd == -1) {
+        mx_log_error(MX_LOG_ALERT, &r->connection->log, errno,
+                     "dup() failed");
+        free(s);
+        *err = "no memory";
+        return MX_ERROR;
+    }
+
+    c = mx_conn_create_outgoing(fd, &r->connection->log, r->connection);
+    if (c == NULL) {
+        free(s);
+        *err = "no live connection";
+        return MX_ERROR;
+    }
+
+    rc = r->proto->take_body(r, raw, &preread);
+
+    if (rc != MX_OK) {
+        mx_conn_close(c);
+        free(s);
+        *err = rc == MX_DECLINED ? "duplicate call" : "test expect failed";
+        return MX_ERROR;
+    }
+
+    llcf = mx_http_get_module_loc_conf(r, mx_http_lua_module);
+
+    cln->handler = mx_lua_socket_tcp_request_done;
+    cln->data = s;
+    s->cleanup = cln;
+
+    s->request = r;
+    s->conf = llcf;
+    s->c = c;
+    s->downstream = 1;
+    s->body = raw ? NULL : r->request_body;
+    mx_lua_socket_tcp_attach(s);
+
+    /* the client's connection has it already */
+    c->tcp_nodelay = 1;
+
+    snprintf(s->addr, sizeof(s->addr), "%.*s",
+             (int) mx_min(r->connection->addr_text.len, sizeof(s->addr) - 1),
+             (char *) r->connection->addr_text.data);
+
+    if (raw && !r->header_sent) {
+        /* the header is the socket's to send now */
+        r->header_sent = 1;
+    }
+
+    size = llcf->socket_buffer_size ? llcf->socket_buffer_size : 4096;
+    size = mx_max(size, preread.len);
+
+    s->buf = malloc(size);
+    if (s->buf == NULL) {
+        /* the preread bytes are lost with the socket */
+        s->read_closed = 1;
+        s->write_closed = 1;
+        *sp = s;
+        return MX_OK;
+    }
+
+    memcpy(s->buf, preread.data, preread.len);
+    s->pos = s->buf;
+    s->last = s->buf + preread.len;
+    s->end = s->buf + size;
+
+    *sp = s;
 
     return MX_OK;
 }
@@ -968,6 +1126,8 @@ mx_lua_socket_tcp_read(mx_lua_socket_tcp_t *s, size_t *got)
         s->pos = s->buf;
         s->last = s->buf;
 
+        s->read_ft = MX_LUA_SOCKET_FT_ERROR;
+
         n = mx_lua_socket_tcp_recv(s, s->last, s->end - s->last);
 
         if (n == MX_AGAIN) {
@@ -975,7 +1135,6 @@ mx_lua_socket_tcp_read(mx_lua_socket_tcp_t *s, size_t *got)
         }
 
         if (n == MX_ERROR) {
-            s->read_ft = MX_LUA_SOCKET_FT_ERROR;
             return MX_ERROR;
         }
 
@@ -991,7 +1150,8 @@ mx_lua_socket_tcp_read(mx_lua_socket_tcp_t *s, size_t *got)
 
 
 /* bytes read into buf, 0 at the end of the stream, MX_AGAIN (s->read_wants
- * says for what), MX_ERROR (logged, s->read_errno set) */
+ * says for what), MX_ERROR (logged, s->read_errno set; or s->read_ft
+ * MX_LUA_SOCKET_FT_CLIENTABORT) */
 static ssize_t
 mx_lua_socket_tcp_recv(mx_lua_socket_tcp_t *s, u_char *buf, size_t size)
 {
@@ -1007,10 +1167,39 @@ mx_lua_socket_tcp_recv(mx_lua_socket_tcp_t *s, u_char *buf, size_t size)
         return n;
     }
 
+    if (s->body) {
+        /* the body's end is the peer's for its reader */
+        if (s->body->rest <= 0) {
+            return 0;
+        }
+
+        if ((off_t) size > s->body->rest) {
+            size = (size_t) s->body->rest;
+        }
+    }
+
     for ( ;; ) {
         n = recv(s->c->fd, buf, size, 0);
 
+        if (n == 0 && s->downstream
+            && (s->conf->check_client_abort == 1
+                || (s->body && s->body->rest > 0)))
+        {
+            /* as the reference: the client's close is not an end */
+            s->read_ft = MX_LUA_SOCKET_FT_CLIENTABORT;
+            return MX_ERROR;
+        }
+
         if (n >= 0) {
+            if (s->body && n > 0) {
+                s->body->rest -= n;
+
+                if (s->body->rest == 0) {
+                    /* nothing left for the core to discard */
+                    s->request->body_read = 1;
+                }
+            }
+
             return n;
         }
 
@@ -2288,6 +2477,7 @@ mx_lua_socket_tcp_request_done(void *data)
     mx_lua_socket_tcp_t  *s = data;
 
     s->cleanup = NULL;
+    s->body = NULL;
 
     mx_lua_socket_tcp_collected(&s->reader);
     mx_lua_socket_tcp_collected(&s->writer);
@@ -2436,6 +2626,9 @@ mx_lua_socket_tcp_error(int ft, int err, char *buf, size_t size)
 
     case MX_LUA_SOCKET_FT_NOMEM:
         return "no memory";
+
+    case MX_LUA_SOCKET_FT_CLIENTABORT:
+        return "client aborted";
 
     default:
         break;

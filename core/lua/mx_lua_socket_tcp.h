@@ -60,6 +60,23 @@ typedef struct mx_lua_socket_pattern_s  mx_lua_socket_pattern_t;
  */
 int mx_ffi_socket_tcp_check(mx_http_request_t *r, const char **err);
 
+/*
+ * ngx.req.socket(raw): *sp gets a socket (freed by
+ * mx_ffi_socket_tcp_free) on a dup of the client's connection, which
+ * starts with the bytes the connection already read past the header.
+ * Not raw: a reader of the Content-Length body (chunked ones are
+ * refused), whose end reads as the peer closing. Raw: the connection
+ * itself, both ways, after any body left; the response header is then
+ * the socket's to send, and the connection closes after the request.
+ * MX_OK; MX_ERROR with *err ("no body", "request body already exists",
+ * "chunked request bodies not supported yet", "request body
+ * discarded", "pending request body reading in some other thread",
+ * "pending data to write", "duplicate call"...); MX_FFI_BAD_CONTEXT
+ * with *err to raise.
+ */
+int mx_ffi_req_socket(mx_http_request_t *r, int raw, mx_lua_socket_tcp_t **sp,
+    const char **err);
+
 /* a closed socket; NULL on memory failure */
 mx_lua_socket_tcp_t *mx_ffi_socket_tcp_new(void);
 

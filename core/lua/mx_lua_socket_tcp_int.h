@@ -14,6 +14,7 @@
 #define MX_LUA_SOCKET_FT_TIMEOUT  2
 #define MX_LUA_SOCKET_FT_CLOSED   3
 #define MX_LUA_SOCKET_FT_NOMEM    4
+#define MX_LUA_SOCKET_FT_CLIENTABORT  6  /* a request socket's client left */
 
 #define MX_LUA_SOCKET_RECV_UNTIL  5
 
@@ -103,6 +104,10 @@ struct mx_lua_socket_tcp_s {
 
     mx_uint_t                 reused;
 
+    /* ngx.req.socket(): the body's state, whose rest bounds the reads
+     * (NULL: raw, or any other socket); valid while the request lives */
+    mx_http_request_body_t   *body;
+
     char                      rerr[96];
     char                      werr[384];
 
@@ -117,6 +122,8 @@ struct mx_lua_socket_tcp_s {
     unsigned                  read_closed:1;
     unsigned                  write_closed:1;
     unsigned                  eof:1;
+    unsigned                  downstream:1;  /* ngx.req.socket()'s: a dup
+                                                of the client's fd */
 };
 
 

@@ -27,6 +27,7 @@ local select = select
 local rawget = rawget
 local rawset = rawset
 local pairs = pairs
+local ipairs = ipairs
 local tostring = tostring
 local tonumber = tonumber
 local setmetatable = setmetatable
@@ -55,6 +56,9 @@ ffi.cdef[[
     int mx_ffi_socket_tcp_check(mx_http_request_t *r, const char **err);
 
     mx_lua_socket_tcp_t *mx_ffi_socket_tcp_new(void);
+
+    int mx_ffi_req_socket(mx_http_request_t *r, int raw,
+        mx_lua_socket_tcp_t **sp, const char **err);
 
     void mx_ffi_socket_tcp_free(mx_lua_socket_tcp_t *s);
 
@@ -143,6 +147,7 @@ local data_ptr = ffi_new("const unsigned char *[1]")
 local len_ptr = ffi_new("size_t[1]")
 local int_ptr = ffi_new("int[1]")
 local sess_ptr = ffi_new("void *[1]")
+local sock_ptr = ffi_new("mx_lua_socket_tcp_t *[1]")
 
 local socket_free = C.mx_ffi_socket_tcp_free
 local pattern_free = C.mx_ffi_socket_tcp_pattern_free
@@ -1011,6 +1016,64 @@ local function connect(...)
 
     return sock
 end
+
+
+-- ngx.req.socket(raw?): the methods of the reference's request sockets,
+-- read-only for the body, both ways for the raw connection
+local req_mt = new_tab(0, 6)
+local raw_req_mt = new_tab(0, 8)
+
+for _, name in ipairs({ "receive", "receiveany", "receiveuntil",
+                        "settimeout", "settimeouts" })
+do
+    req_mt[name] = mt[name]
+    raw_req_mt[name] = mt[name]
+end
+
+raw_req_mt.send = mt.send
+req_mt.__index = req_mt
+raw_req_mt.__index = raw_req_mt
+
+
+local function req_socket(...)
+    local n = select("#", ...)
+    if n > 1 then
+        error("expecting zero arguments, but got " .. n, 2)
+    end
+
+    local raw = ...
+
+    local r = get_request()
+    if not r then
+        error("no request found", 2)
+    end
+
+    local rc = C.mx_ffi_req_socket(r, raw and 1 or 0, sock_ptr, errmsg)
+    if rc == FFI_BAD_CONTEXT then
+        error(ffi_str(errmsg[0]), 2)
+    end
+
+    if rc ~= FFI_OK then
+        return nil, ffi_str(errmsg[0])
+    end
+
+    local s = ffi_gc(sock_ptr[0], socket_free)
+    sock_ptr[0] = nil
+
+    local sock = new_tab(5, 1)
+    rawset(sock, SOCKET_CTX_INDEX, s)
+
+    return setmetatable(sock, raw and raw_req_mt or req_mt)
+end
+
+
+local req = ngx.req
+if not req then
+    req = {}
+    ngx.req = req
+end
+
+req.socket = req_socket
 
 
 local socket = ngx.socket
