@@ -201,6 +201,13 @@ sub collect {
 # the server
 #----------------------------------------------------------------------
 
+# a peer that takes connections (the kernel's backlog) and never answers
+my $Silent = IO::Socket::INET->new(Listen => 128, LocalAddr => '127.0.0.1',
+                                   LocalPort => 0, Proto => 'tcp',
+                                   ReuseAddr => 1)
+    or die "cannot open the silent peer: $!\n";
+my $SilentPort = $Silent->sockport;
+
 my $Conf = <<"_EOC_";
 ${LoadModules}worker_processes 1;
 daemon off;
@@ -249,6 +256,21 @@ http {
         location = /fast {
             content_by_lua_block {
                 ngx.say("fast")
+            }
+        }
+
+        location = /silent {
+            lua_socket_log_errors off;
+            content_by_lua_block {
+                local sock = ngx.socket.tcp()
+                sock:settimeout(1500)
+                local ok, err = sock:connect("127.0.0.1", $SilentPort)
+                if not ok then
+                    ngx.say("connect: ", err)
+                    return
+                end
+                local data, err = sock:receive()
+                ngx.say("silent: ", err)
             }
         }
     }
@@ -347,16 +369,41 @@ pass('server started (one worker)');
 }
 
 #----------------------------------------------------------------------
-# 3. a silent upstream (to come with TCP cosockets)
+# 3. requests waiting on a silent peer do not hold up the others
 #----------------------------------------------------------------------
-# PLACE FOR THE SILENT UPSTREAM: a listening socket opened here that
-# accepts and never answers; a location whose cosocket connects to it and
-# waits in receive() (settimeout of a few seconds), many such requests at
-# once; meanwhile /fast must be answered at once and the silent ones must
-# end with "timeout" after their time, not before.
 
-SKIP: {
-    skip 'a silent upstream: needs TCP cosockets', 1;
+{
+    my $t0 = time;
+    my %silent;
+
+    for my $i (1 .. 20) {
+        my $s = send_request('/silent');
+        $silent{$i} = $s if $s;
+    }
+
+    is(scalar keys %silent, 20, '20 requests wait on a silent peer');
+
+    # let them reach their receive()
+    sleep 0.2;
+
+    my $t1 = time;
+    my $fast = collect({ fast => send_request('/fast') }, 5)->{fast};
+    my $fast_took = (defined $fast->{at} ? $fast->{at} : time) - $t1;
+    my ($status, $body) = parse_response($fast->{resp});
+
+    is("$status $body", "200 fast\n", 'a request meanwhile: its response');
+    cmp_ok($fast_took, '<', 0.5, 'it is answered at once (took '
+                                  . sprintf('%.3f', $fast_took) . ' s)');
+
+    my $out = collect(\%silent, 6);
+    my $took = time - $t0;
+    my $timeouts = grep {
+        my ($st, $b) = parse_response($out->{$_}{resp});
+        defined $st && $st eq '200' && $b eq "silent: timeout\n"
+    } keys %silent;
+
+    is($timeouts, 20, 'the silent ones end with "timeout"');
+    cmp_ok($took, '>=', 1.4, 'after their 1.5 s read timeout');
 }
 
 #----------------------------------------------------------------------
