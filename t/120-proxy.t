@@ -1044,3 +1044,57 @@ GET /t
 --- error_code: 504
 --- error_log eval
 qr/\[error\] .*upstream timed out \(110: Connection timed out\) while connecting to upstream, client: 127.0.0.1, server: localhost, request: "GET \/t HTTP\/1.1", upstream: "http:\/\/127.0.0.1:\d+\/t", host: "localhost"/
+
+
+
+=== TEST 43: a client that goes away while the upstream works ends the request (499)
+--- http_config
+    log_format st '$request_uri $status';
+    server {
+        listen 127.0.0.1:$TEST_NGINX_RAND_PORT_1;
+        location / {
+            content_by_lua_block { ngx.sleep(1) ngx.say("late") }
+        }
+    }
+--- config
+    access_log logs/access.log st;
+    location /t {
+        proxy_read_timeout 5s;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_1;
+    }
+--- request
+GET /t
+--- timeout: 0.2
+--- abort
+--- ignore_response
+--- wait: 0.2
+--- log_level: info
+--- error_log
+client prematurely closed connection, so upstream connection is closed too
+--- access_log
+/t 499
+
+
+
+=== TEST 44: proxy_ignore_client_abort on: the upstream's work goes on
+--- http_config
+    server {
+        listen 127.0.0.1:$TEST_NGINX_RAND_PORT_1;
+        location / {
+            content_by_lua_block { ngx.sleep(0.3) ngx.say("late") }
+        }
+    }
+--- config
+    location /t {
+        proxy_ignore_client_abort on;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_1;
+    }
+--- request
+GET /t
+--- timeout: 0.1
+--- abort
+--- ignore_response
+--- wait: 0.5
+--- log_level: info
+--- no_error_log
+so upstream connection is closed too

@@ -110,6 +110,11 @@ static mx_command_t  mx_http_proxy_commands[] = {
       mx_conf_set_flag_slot, MX_HTTP_LOC_CONF_OFFSET,
       MX_PROXY_UOFF(request_buffering), NULL },
 
+    { mx_string("proxy_ignore_client_abort"),
+      MX_PROXY_MSL|MX_CONF_FLAG,
+      mx_conf_set_flag_slot, MX_HTTP_LOC_CONF_OFFSET,
+      MX_PROXY_UOFF(ignore_client_abort), NULL },
+
     { mx_string("proxy_intercept_errors"),
       MX_PROXY_MSL|MX_CONF_FLAG,
       mx_conf_set_flag_slot, MX_HTTP_LOC_CONF_OFFSET,
@@ -870,6 +875,7 @@ mx_http_proxy_create_loc_conf(mx_conf_t *cf)
     plcf->upstream.bufs_num = MX_CONF_UNSET_UINT;
     plcf->upstream.buffering = MX_CONF_UNSET;
     plcf->upstream.request_buffering = MX_CONF_UNSET;
+    plcf->upstream.ignore_client_abort = MX_CONF_UNSET;
     plcf->upstream.pass_request_headers = MX_CONF_UNSET;
     plcf->upstream.pass_request_body = MX_CONF_UNSET;
     plcf->upstream.intercept_errors = MX_CONF_UNSET;
@@ -1049,6 +1055,7 @@ mx_http_proxy_merge_loc_conf(mx_conf_t *cf, void *parent, void *child)
 
     mx_conf_merge_value(u->buffering, pu->buffering, 1);
     mx_conf_merge_value(u->request_buffering, pu->request_buffering, 1);
+    mx_conf_merge_value(u->ignore_client_abort, pu->ignore_client_abort, 0);
     mx_conf_merge_value(u->pass_request_headers, pu->pass_request_headers, 1);
     mx_conf_merge_value(u->pass_request_body, pu->pass_request_body, 1);
     mx_conf_merge_value(u->intercept_errors, pu->intercept_errors, 0);

@@ -13,6 +13,7 @@
  */
 
 static void mx_http_upstream_start(mx_http_request_t *r);
+static int mx_http_upstream_client_abort(mx_http_request_t *r);
 static int mx_http_upstream_body_read(mx_http_request_t *r);
 static void mx_http_upstream_connect(mx_http_upstream_t *u);
 static void mx_http_upstream_send_handler(mx_connection_t *c);
@@ -238,7 +239,34 @@ mx_http_upstream_start(mx_http_request_t *r)
 
     u->peer_start_time = mx_current_msec;
 
+    if (!conf->ignore_client_abort && r->proto && r->proto->watch_client) {
+        /* a client that goes away ends the upstream's work too */
+        r->client_abort_handler = mx_http_upstream_client_abort;
+        r->proto->watch_client(r);
+    }
+
     mx_http_upstream_connect(u);
+}
+
+
+static int
+mx_http_upstream_client_abort(mx_http_request_t *r)
+{
+    mx_http_upstream_t  *u;
+
+    u = mx_http_upstream_get(r);
+
+    if (u == NULL || u->finished) {
+        return MX_OK;
+    }
+
+    mx_log_error(MX_LOG_INFO, &r->connection->log, 0,
+                 "client prematurely closed connection, so upstream "
+                 "connection is closed too");
+
+    mx_http_upstream_finalize(u, MX_HTTP_CLIENT_CLOSED_REQUEST);
+
+    return MX_OK;
 }
 
 

@@ -46,6 +46,7 @@ typedef struct {
 
     mx_flag_t                 buffering;
     mx_flag_t                 request_buffering;
+    mx_flag_t                 ignore_client_abort;
     mx_flag_t                 pass_request_headers;
     mx_flag_t                 pass_request_body;
     mx_flag_t                 intercept_errors;
