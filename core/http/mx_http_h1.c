@@ -1908,7 +1908,6 @@ mx_h1_send_header(mx_http_request_t *r)
     mx_uint_t                 i;
     size_t                    len;
     u_char                   *buf, *p, *end, num[32], tbuf[64];
-    char                      status_buf[8];
     int                       n, port, own_server, own_date, own_lm;
 
     clcf = r->loc_conf[mx_http_core_module.ctx_index];
@@ -1958,19 +1957,28 @@ mx_h1_send_header(mx_http_request_t *r)
     p = buf;
     end = buf + len;
 
+    memcpy(p, "HTTP/1.1 ", 9);
+    p += 9;
+
     if (ho->status_line.len) {
-        p += sprintf((char *) p, "HTTP/1.1 %.*s\r\n",
-                     MX_STR_ARG(ho->status_line));
+        p = mx_cpymem(p, ho->status_line.data, ho->status_line.len);
+
     } else {
         line = mx_http_status_line(ho->status);
         if (line->len) {
-            p += sprintf((char *) p, "HTTP/1.1 %.*s\r\n", MX_STR_ARG(*line));
+            p = mx_cpymem(p, line->data, line->len);
+
         } else {
-            n = snprintf(status_buf, sizeof(status_buf), "%03u",
-                         (unsigned) (ho->status % 1000));
-            p += sprintf((char *) p, "HTTP/1.1 %.*s \r\n", n, status_buf);
+            /* an unknown status: its three digits and an empty reason */
+            *p++ = (u_char) ('0' + ho->status / 100 % 10);
+            *p++ = (u_char) ('0' + ho->status / 10 % 10);
+            *p++ = (u_char) ('0' + ho->status % 10);
+            *p++ = ' ';
         }
     }
+
+    *p++ = '\r';
+    *p++ = '\n';
 
     /* a Server, Date or Last-Modified set by a handler replaces ours */
     own_server = own_date = own_lm = 0;
@@ -2168,7 +2176,8 @@ mx_h1_send_chain(mx_http_request_t *r, mx_chain_t *in)
     mx_chain_t    *cl, *ln, *head, **tail;
     mx_h1_conn_t  *hc = r->connection->data;
     off_t          size = 0;
-    int            last = 0, flush = 0, n;
+    int            last = 0, flush = 0;
+    u_char        *p;
 
     if (r->header_only || r->http_version < MX_HTTP_VERSION_10) {
         if (r->http_version < MX_HTTP_VERSION_10) {
@@ -2204,10 +2213,11 @@ mx_h1_send_chain(mx_http_request_t *r, mx_chain_t *in)
         if (size) {
             u_char  line[24];
 
-            n = snprintf((char *) line, sizeof(line), "%llx\r\n",
-                         (unsigned long long) size);
+            p = mx_sprint_hex(line, (uint64_t) size);
+            *p++ = '\r';
+            *p++ = '\n';
 
-            ln = mx_h1_frame_link(hc, r, NULL, line, (size_t) n);
+            ln = mx_h1_frame_link(hc, r, NULL, line, (size_t) (p - line));
             if (ln == NULL) {
                 return MX_ERROR;
             }

@@ -693,9 +693,12 @@ mx_http_static_handler(mx_http_request_t *r)
     }
 
     etag.data = p;
-    etag.len = snprintf((char *) p, 2 + 16 + 1 + 16 + 1, "\"%llx-%llx\"",
-                        (unsigned long long) st.st_mtime,
-                        (unsigned long long) st.st_size);
+    *p++ = '"';
+    p = mx_sprint_hex(p, (uint64_t) st.st_mtime);
+    *p++ = '-';
+    p = mx_sprint_hex(p, (uint64_t) st.st_size);
+    *p++ = '"';
+    etag.len = p - etag.data;
 
     h = mx_http_add_header_out(r, (u_char *) "ETag", 4, etag.data, etag.len);
     if (h == NULL) {

@@ -200,6 +200,25 @@ mx_sprint_uint(u_char *buf, uint64_t v)
 }
 
 
+u_char *
+mx_sprint_hex(u_char *buf, uint64_t v)
+{
+    static const u_char  hex[] = "0123456789abcdef";
+    u_char               tmp[16], *p;
+    size_t               n;
+
+    p = tmp + sizeof(tmp);
+    do {
+        *--p = hex[v & 0xf];
+        v >>= 4;
+    } while (v);
+
+    n = tmp + sizeof(tmp) - p;
+    memcpy(buf, p, n);
+    return buf + n;
+}
+
+
 int
 mx_str_dup_raw(mx_pool_t *pool, mx_str_t *dst, const char *src)
 {

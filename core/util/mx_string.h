@@ -35,4 +35,10 @@ int mx_str_dup_raw(mx_pool_t *pool, mx_str_t *dst, const char *src);
 /* decimal digits of v into buf (needs 21 bytes); returns the end */
 u_char *mx_sprint_uint(u_char *buf, uint64_t v);
 
+/* copies n bytes to dst; returns the end */
+#define mx_cpymem(dst, src, n)  (((u_char *) memcpy(dst, src, n)) + (n))
+
+/* v in lower-case hex, without leading zeros; returns the end */
+u_char *mx_sprint_hex(u_char *buf, uint64_t v);
+
 #endif /* MX_STRING_H */

@@ -86,18 +86,60 @@ mx_time_update(void)
 }
 
 
+static u_char *
+mx_time_2digits(u_char *p, int v)
+{
+    *p++ = (u_char) ('0' + v / 10 % 10);
+    *p++ = (u_char) ('0' + v % 10);
+    return p;
+}
+
+
 u_char *
 mx_http_time(u_char *buf, time_t t)
 {
-    struct tm  gmt;
+    int          year;
+    u_char      *p;
+    struct tm    gmt;
+
+    /* Last-Modified of the same file comes again and again */
+    static time_t  last_t = (time_t) -1;
+    static u_char  last[29];
+
+    if (t == last_t) {
+        memcpy(buf, last, 29);
+        return buf + 29;
+    }
 
     gmtime_r(&t, &gmt);
-    sprintf((char *) buf, "%s, %02d %s %04d %02d:%02d:%02d GMT",
-            week[gmt.tm_wday], gmt.tm_mday % 100, months[gmt.tm_mon],
-            (gmt.tm_year + 1900) % 10000, gmt.tm_hour % 100,
-            gmt.tm_min % 100, gmt.tm_sec % 100);
 
-    return buf + 29;
+    /* "Sun, 06 Nov 1994 08:49:37 GMT" */
+    p = buf;
+    memcpy(p, week[gmt.tm_wday], 3);
+    p += 3;
+    *p++ = ',';
+    *p++ = ' ';
+    p = mx_time_2digits(p, gmt.tm_mday);
+    *p++ = ' ';
+    memcpy(p, months[gmt.tm_mon], 3);
+    p += 3;
+    *p++ = ' ';
+    year = (gmt.tm_year + 1900) % 10000;
+    p = mx_time_2digits(p, year / 100);
+    p = mx_time_2digits(p, year % 100);
+    *p++ = ' ';
+    p = mx_time_2digits(p, gmt.tm_hour);
+    *p++ = ':';
+    p = mx_time_2digits(p, gmt.tm_min);
+    *p++ = ':';
+    p = mx_time_2digits(p, gmt.tm_sec);
+    memcpy(p, " GMT", 4);
+    p += 4;
+
+    memcpy(last, buf, 29);
+    last_t = t;
+
+    return p;
 }
 
 
