@@ -33,6 +33,21 @@ static char *mx_http_proxy_merge_loc_conf(mx_conf_t *cf, void *parent,
 static int mx_http_proxy_handler(mx_http_request_t *r);
 
 
+/* a name proxy_pass evaluated to, being resolved; in r->pool */
+typedef struct {
+    mx_http_request_t        *r;
+    mx_resolver_ctx_t        *rctx;      /* NULL: not running */
+    mx_str_t                  host;
+    in_port_t                 port;
+    unsigned                  unix_socket:1;
+} mx_http_proxy_resolve_t;
+
+static int mx_http_proxy_resolve(mx_http_request_t *r);
+static void mx_http_proxy_resolve_handler(mx_resolver_ctx_t *rctx);
+static int mx_http_proxy_resolve_abort(mx_http_request_t *r);
+static void mx_http_proxy_resolve_cleanup(void *data);
+
+
 #define MX_PROXY_MSL   (MX_HTTP_MAIN_CONF|MX_HTTP_SRV_CONF|MX_HTTP_LOC_CONF)
 #define MX_PROXY_OFF(f)  offsetof(mx_http_proxy_loc_conf_t, f)
 #define MX_PROXY_UOFF(f) offsetof(mx_http_proxy_loc_conf_t, upstream.f)
@@ -1158,6 +1173,8 @@ mx_http_proxy_eval(mx_http_request_t *r, mx_http_proxy_loc_conf_t *plcf,
 {
     mx_http_proxy_ctx_t      *ctx;
     mx_http_proxy_url_t       pu;
+    mx_http_proxy_resolve_t  *pr;
+    mx_pool_cleanup_t        *cln;
     mx_upstream_srv_conf_t   *us;
     mx_str_t                  url;
     struct sockaddr_storage   ss;
@@ -1237,14 +1254,182 @@ mx_http_proxy_eval(mx_http_request_t *r, mx_http_proxy_loc_conf_t *plcf,
     }
 
     if (us == NULL) {
-        mx_log_error(MX_LOG_ERR, &r->connection->log, 0,
-                     "no resolver defined to resolve %.*s",
-                     MX_STR_ARG(pu.host));
-        return 502;
+        /* a name: resolved once the body is read, as nginx does */
+        cln = mx_pool_cleanup_add(r->pool, sizeof(mx_http_proxy_resolve_t));
+        if (cln == NULL) {
+            return 500;
+        }
+
+        pr = cln->data;
+        memset(pr, 0, sizeof(mx_http_proxy_resolve_t));
+        cln->handler = mx_http_proxy_resolve_cleanup;
+
+        pr->r = r;
+        pr->host = pu.host;
+        pr->port = pu.port ? pu.port : 80;
+        pr->unix_socket = pu.unix_socket;
+
+        u->resolve = mx_http_proxy_resolve;
     }
 
     u->conf->upstream = us;
     return MX_OK;
+}
+
+
+static mx_http_proxy_resolve_t *
+mx_http_proxy_resolve_get(mx_http_request_t *r)
+{
+    mx_pool_cleanup_t  *cln;
+
+    for (cln = r->pool->cleanup; cln; cln = cln->next) {
+        if (cln->handler == mx_http_proxy_resolve_cleanup) {
+            return cln->data;
+        }
+    }
+
+    return NULL;
+}
+
+
+/* u->resolve: starts the lookup of the name proxy_pass evaluated to */
+static int
+mx_http_proxy_resolve(mx_http_request_t *r)
+{
+    mx_http_upstream_t       *u;
+    mx_http_proxy_resolve_t  *pr;
+    mx_http_core_loc_conf_t  *clcf;
+    mx_resolver_ctx_t        *rctx;
+
+    u = mx_http_upstream_get(r);
+    pr = mx_http_proxy_resolve_get(r);
+
+    if (u == NULL || pr == NULL) {
+        return 500;
+    }
+
+    u->resolve = NULL;
+
+    clcf = mx_http_get_module_loc_conf(r, mx_http_core_module);
+
+    if (clcf->resolver == NULL || pr->unix_socket) {
+        mx_log_error(MX_LOG_ERR, &r->connection->log, 0,
+                     "no resolver defined to resolve %.*s",
+                     MX_STR_ARG(pr->host));
+        return 502;
+    }
+
+    rctx = mx_resolve_start(clcf->resolver, &pr->host,
+                            clcf->resolver_timeout);
+    if (rctx == NULL) {
+        return 500;
+    }
+
+    rctx->handler = mx_http_proxy_resolve_handler;
+    rctx->data = pr;
+
+    if (mx_resolve_name(rctx) != MX_OK) {
+        mx_resolve_name_done(rctx);
+        return 500;
+    }
+
+    pr->rctx = rctx;
+
+    if (!u->conf->ignore_client_abort && r->proto && r->proto->watch_client)
+    {
+        r->client_abort_handler = mx_http_proxy_resolve_abort;
+        r->proto->watch_client(r);
+    }
+
+    return MX_AGAIN;
+}
+
+
+/* the answer, always from the event loop */
+static void
+mx_http_proxy_resolve_handler(mx_resolver_ctx_t *rctx)
+{
+    mx_http_proxy_resolve_t  *pr = rctx->data;
+    mx_http_request_t        *r = pr->r;
+    mx_http_upstream_t       *u;
+    mx_upstream_srv_conf_t   *us;
+    int                       rc;
+
+    pr->rctx = NULL;
+
+    if (r->client_abort_handler == mx_http_proxy_resolve_abort) {
+        r->client_abort_handler = NULL;
+    }
+
+    u = mx_http_upstream_get(r);
+
+    if (u == NULL || u->finished) {
+        /* r was finalized meanwhile and waits for its output to go */
+        mx_resolve_name_done(rctx);
+        return;
+    }
+
+    if (rctx->state || rctx->naddrs == 0) {
+        mx_log_error(MX_LOG_ERR, &r->connection->log, 0,
+                     "%.*s could not be resolved (%d: %s)",
+                     MX_STR_ARG(rctx->name), rctx->state,
+                     mx_resolver_strerror(rctx->state));
+        mx_resolve_name_done(rctx);
+        mx_http_upstream_finalize_request(u, 502);
+        return;
+    }
+
+    us = mx_upstream_create_resolved(r->pool, &pr->host, pr->port,
+                                     rctx->addrs, rctx->naddrs);
+    mx_resolve_name_done(rctx);
+
+    if (us == NULL) {
+        mx_http_upstream_finalize_request(u, 500);
+        return;
+    }
+
+    u->conf->upstream = us;
+
+    rc = mx_http_upstream_init(r);
+    if (rc != MX_DONE) {
+        mx_http_finalize_request(r, rc);
+    }
+}
+
+
+/* the client went away while the name was being resolved */
+static int
+mx_http_proxy_resolve_abort(mx_http_request_t *r)
+{
+    mx_http_proxy_resolve_t  *pr;
+    mx_http_upstream_t       *u;
+
+    pr = mx_http_proxy_resolve_get(r);
+    u = mx_http_upstream_get(r);
+
+    if (pr == NULL || pr->rctx == NULL || u == NULL || u->finished) {
+        return MX_OK;
+    }
+
+    mx_resolve_name_done(pr->rctx);
+    pr->rctx = NULL;
+
+    mx_http_upstream_finalize_request(u, MX_HTTP_CLIENT_CLOSED_REQUEST);
+
+    return MX_OK;
+}
+
+
+/* r ends with the lookup still running */
+static void
+mx_http_proxy_resolve_cleanup(void *data)
+{
+    mx_http_proxy_resolve_t  *pr = data;
+
+    if (pr->rctx) {
+        mx_resolve_name_done(pr->rctx);
+        pr->rctx = NULL;
+    }
 }
 
 

@@ -212,9 +212,22 @@ mx_http_upstream_start(mx_http_request_t *r)
 {
     mx_http_upstream_t  *u;
     mx_http_upstream_conf_t  *conf;
+    int                  rc;
 
     u = mx_http_upstream_get(r);
     conf = u->conf;
+
+    if (u->resolve) {
+        rc = u->resolve(r);
+        if (rc == MX_AGAIN) {
+            return;
+        }
+
+        if (rc != MX_OK) {
+            mx_http_finalize_request(r, rc);
+            return;
+        }
+    }
 
     if (u->create_request(r) != MX_OK
         || mx_http_upstream_build_out(u) != MX_OK

@@ -84,6 +84,13 @@ struct mx_http_upstream_s {
     /* set by the module */
     int                     (*create_request)(mx_http_request_t *r);
     int                     (*process_header)(mx_http_request_t *r);
+    /*
+     * When the group is not known yet (a name to resolve): called once
+     * the request body is read, before anything else; MX_OK goes on,
+     * MX_AGAIN waits (the module sets conf->upstream, clears resolve and
+     * calls mx_http_upstream_init() again), or a status ends r.
+     */
+    int                     (*resolve)(mx_http_request_t *r);
     mx_str_t                  schema;            /* "http://" */
     mx_str_t                  uri;               /* as sent, for the log */
     mx_str_t                  request_head;      /* request line, headers */

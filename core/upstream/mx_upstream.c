@@ -823,6 +823,30 @@ mx_upstream_find(mx_http_request_t *r, const mx_str_t *host, in_port_t port)
 }
 
 
+/* a peer of a group made at run time: nginx's defaults for one */
+static int
+mx_upstream_run_time_peer(mx_pool_t *pool, mx_upstream_rr_peer_t *peer,
+    const struct sockaddr *sa, socklen_t socklen, const mx_str_t *host)
+{
+    u_char  buf[128], *e;
+
+    memcpy(&peer->sockaddr, sa, socklen);
+    peer->socklen = socklen;
+    e = mx_sockaddr_text(sa, buf, sizeof(buf));
+    if (mx_str_dup(pool, &peer->name, buf, e - buf) != MX_OK) {
+        return MX_ERROR;
+    }
+
+    peer->server = *host;
+    peer->weight = 1;
+    peer->effective_weight = 1;
+    peer->max_fails = 1;
+    peer->fail_timeout = 10;
+
+    return MX_OK;
+}
+
+
 mx_upstream_srv_conf_t *
 mx_upstream_create_single(mx_pool_t *pool, const struct sockaddr *sa,
     socklen_t socklen, const mx_str_t *host)
@@ -830,7 +854,6 @@ mx_upstream_create_single(mx_pool_t *pool, const struct sockaddr *sa,
     mx_upstream_srv_conf_t  *us;
     mx_upstream_rr_peers_t  *peers;
     mx_upstream_rr_peer_t   *peer;
-    u_char                   buf[128], *e;
 
     us = mx_pcalloc(pool, sizeof(mx_upstream_srv_conf_t));
     peers = mx_pcalloc(pool, sizeof(mx_upstream_rr_peers_t));
@@ -842,22 +865,73 @@ mx_upstream_create_single(mx_pool_t *pool, const struct sockaddr *sa,
     us->host = *host;
     us->peers = peers;
 
-    memcpy(&peer->sockaddr, sa, socklen);
-    peer->socklen = socklen;
-    e = mx_sockaddr_text(sa, buf, sizeof(buf));
-    if (mx_str_dup(pool, &peer->name, buf, e - buf) != MX_OK) {
+    if (mx_upstream_run_time_peer(pool, peer, sa, socklen, host) != MX_OK) {
         return NULL;
     }
-
-    peer->server = *host;
-    peer->weight = 1;
-    peer->effective_weight = 1;
-    peer->max_fails = 1;
-    peer->fail_timeout = 10;
 
     peers->number = 1;
     peers->total_weight = 1;
     peers->single = 1;
+    peers->name = &us->host;
+    peers->peer = peer;
+
+    return us;
+}
+
+
+mx_upstream_srv_conf_t *
+mx_upstream_create_resolved(mx_pool_t *pool, const mx_str_t *host,
+    in_port_t port, const mx_resolver_addr_t *addrs, mx_uint_t naddrs)
+{
+    mx_upstream_srv_conf_t   *us;
+    mx_upstream_rr_peers_t   *peers;
+    mx_upstream_rr_peer_t    *peer;
+    struct sockaddr_storage   ss;
+    mx_uint_t                 i;
+
+    if (naddrs == 0 || naddrs > SIZE_MAX / sizeof(mx_upstream_rr_peer_t)) {
+        return NULL;
+    }
+
+    us = mx_pcalloc(pool, sizeof(mx_upstream_srv_conf_t));
+    peers = mx_pcalloc(pool, sizeof(mx_upstream_rr_peers_t));
+    peer = mx_pcalloc(pool, naddrs * sizeof(mx_upstream_rr_peer_t));
+    if (us == NULL || peers == NULL || peer == NULL) {
+        return NULL;
+    }
+
+    if (mx_str_dup(pool, &us->host, host->data, host->len) != MX_OK) {
+        return NULL;
+    }
+
+    us->port = port;
+    us->peers = peers;
+
+    for (i = 0; i < naddrs; i++) {
+        if (addrs[i].socklen > sizeof(ss)) {
+            return NULL;
+        }
+
+        memcpy(&ss, &addrs[i].sockaddr, addrs[i].socklen);
+
+        if (ss.ss_family == AF_INET6) {
+            ((struct sockaddr_in6 *) &ss)->sin6_port = htons(port);
+
+        } else {
+            ((struct sockaddr_in *) &ss)->sin_port = htons(port);
+        }
+
+        if (mx_upstream_run_time_peer(pool, &peer[i], (struct sockaddr *) &ss,
+                                      addrs[i].socklen, &us->host)
+            != MX_OK)
+        {
+            return NULL;
+        }
+    }
+
+    peers->number = naddrs;
+    peers->total_weight = naddrs;
+    peers->single = naddrs == 1;
     peers->name = &us->host;
     peers->peer = peer;
 

@@ -121,6 +121,16 @@ mx_upstream_srv_conf_t *mx_upstream_find(mx_http_request_t *r,
 mx_upstream_srv_conf_t *mx_upstream_create_single(mx_pool_t *pool,
     const struct sockaddr *sa, socklen_t socklen, const mx_str_t *host);
 
+/*
+ * At run time: a round-robin group of the naddrs addresses host resolved
+ * to (proxy_pass http://$name), each with port, as nginx makes for a
+ * resolved name: weight 1, max_fails=1, fail_timeout=10s. In pool, host
+ * copied; NULL on failure.
+ */
+mx_upstream_srv_conf_t *mx_upstream_create_resolved(mx_pool_t *pool,
+    const mx_str_t *host, in_port_t port, const mx_resolver_addr_t *addrs,
+    mx_uint_t naddrs);
+
 /* ------------------------------------------------------ balancer */
 
 typedef struct mx_upstream_rr_peer_data_s  mx_upstream_rr_peer_data_t;
