@@ -12,6 +12,10 @@ local exdata = require "thread.exdata"
 local ffi_new = ffi.new
 local C = ffi.C
 local pcall = pcall
+local pairs = pairs
+local rawget = rawget
+local tostring = tostring
+local type = type
 local error = error
 local select = select
 local ceil = math.ceil
@@ -277,6 +281,52 @@ function _M.allows_subsystem(...)
 
     error("unsupported subsystem: " .. subsystem, 2)
 end
+
+
+-- The array tables the sockets' send() takes (nested arrays of strings
+-- and numbers), flattened into out[n + 1...]: the new count, or nil and
+-- what is wrong ("non-array table found", "bad data type T found").
+local function flatten(t, out, n)
+    local max = 0
+
+    for k in pairs(t) do
+        if type(k) ~= "number" or k < 1 or k % 1 ~= 0 then
+            return nil, "non-array table found"
+        end
+
+        if k > max then
+            max = k
+        end
+    end
+
+    for i = 1, max do
+        local v = rawget(t, i)
+        local tv = type(v)
+        local err
+
+        if tv == "string" then
+            n = n + 1
+            out[n] = v
+
+        elseif tv == "number" then
+            n = n + 1
+            out[n] = tostring(v)
+
+        elseif tv == "table" then
+            n, err = flatten(v, out, n)
+            if not n then
+                return nil, err
+            end
+
+        else
+            return nil, "bad data type " .. tv .. " found"
+        end
+    end
+
+    return n
+end
+
+_M.flatten = flatten
 
 
 return _M

@@ -41,6 +41,7 @@ local concat = table.concat
 local get_request = base.get_request
 local yield_wait = base.yield_wait
 local new_tab = base.new_tab
+local flatten = base.flatten
 local FFI_OK = base.FFI_OK
 local FFI_ERROR = base.FFI_ERROR
 local FFI_AGAIN = base.FFI_AGAIN
@@ -362,47 +363,6 @@ function mt.connect(self, ...)
 end
 
 
--- send()'s tables: arrays (nested) of strings and numbers, flattened
-local function flatten(t, out, n)
-    local max = 0
-
-    for k in pairs(t) do
-        if type(k) ~= "number" or k < 1 or floor(k) ~= k then
-            return nil, "bad argument #1 to 'send' (non-array table found)"
-        end
-
-        if k > max then
-            max = k
-        end
-    end
-
-    for i = 1, max do
-        local v = rawget(t, i)
-        local tv = type(v)
-        local err
-
-        if tv == "string" then
-            n = n + 1
-            out[n] = v
-
-        elseif tv == "number" then
-            n = n + 1
-            out[n] = tostring(v)
-
-        elseif tv == "table" then
-            n, err = flatten(v, out, n)
-            if not n then
-                return nil, err
-            end
-
-        else
-            return nil, fmt("bad argument #1 to 'send' (bad data type %s "
-                            .. "found)", tv)
-        end
-    end
-
-    return n
-end
 
 
 function mt.send(self, ...)
@@ -432,6 +392,8 @@ function mt.send(self, ...)
         np, bad = flatten(data, pieces, 0)
         if np then
             data = concat(pieces, "", 1, np)
+        else
+            bad = "bad argument #1 to 'send' (" .. bad .. ")"
         end
 
     elseif t == "nil" then

@@ -28,6 +28,7 @@ local floor = math.floor
 local fmt = string.format
 local concat = table.concat
 local new_tab = base.new_tab
+local flatten = base.flatten
 local get_request = base.get_request
 local no_request_error = base.no_request_error
 local yield_wait = base.yield_wait
@@ -193,48 +194,6 @@ function mt.setpeername(...)
 end
 
 
--- the array tables send() takes, flattened into pieces; strict as the
--- reference is: only strings, numbers and such tables. Returns the count
--- of pieces, or nil and what is wrong.
-local function flatten(t, pieces, npieces)
-    local max = 0
-
-    for k in pairs(t) do
-        if type(k) ~= "number" or k < 1 or floor(k) ~= k then
-            return nil, "non-array table found"
-        end
-
-        if k > max then
-            max = k
-        end
-    end
-
-    for i = 1, max do
-        local v = rawget(t, i)
-        local typ = type(v)
-
-        if typ == "string" then
-            npieces = npieces + 1
-            pieces[npieces] = v
-
-        elseif typ == "number" then
-            npieces = npieces + 1
-            pieces[npieces] = tostring(v)
-
-        elseif typ == "table" then
-            local err
-            npieces, err = flatten(v, pieces, npieces)
-            if not npieces then
-                return nil, err
-            end
-
-        else
-            return nil, "bad data type " .. typ .. " found"
-        end
-    end
-
-    return npieces
-end
 
 
 -- what send() makes of a value other than a string, or nil and the
