@@ -714,4 +714,98 @@ int mx_ffi_balancer_set_timeouts(mx_http_request_t *r, long connect_timeout,
 int mx_ffi_balancer_recreate_request(mx_http_request_t *r,
     const char **err);
 
+/* ---------------------------------------------- mx_lua_ffi_upstream.c */
+
+/*
+ * ngx.upstream (lua-upstream-nginx-module's API) over the configured
+ * upstream groups. A group is handed to Lua as an opaque pointer into
+ * the cycle's configuration, valid for the worker's life; Lua keeps it
+ * for one call only. Peer state is the calling worker's own (memory
+ * copied at fork): mx_ffi_upstream_set_peer_down() changes this worker.
+ */
+
+/* one "server" line of a group */
+typedef struct {
+    mx_ffi_str_t        name;          /* as written */
+    int                 naddrs;
+    int                 weight;
+    int                 max_fails;
+    int                 fail_timeout;  /* seconds */
+    int                 backup;
+    int                 down;
+} mx_ffi_upstream_server_t;
+
+/* one peer of a group, as the worker sees it now */
+typedef struct {
+    mx_ffi_str_t        name;          /* "127.0.0.1:8080" */
+    int                 weight;
+    int                 current_weight;
+    int                 effective_weight;
+    int                 conns;
+    int                 fails;
+    int                 max_fails;
+    int                 fail_timeout;  /* seconds */
+    double              accessed;      /* epoch seconds, 0: never */
+    double              checked;
+    int                 down;
+} mx_ffi_upstream_peer_t;
+
+/* the number of groups, explicit and those proxy_pass made */
+int mx_ffi_upstream_count(void);
+
+/*
+ * The name of group i (0-based) into *name (static for the cycle's
+ * life) and its port (0 for an "upstream" block). MX_OK; MX_DECLINED
+ * when i is out of range.
+ */
+int mx_ffi_upstream_name(int i, mx_ffi_str_t *name, int *port);
+
+/*
+ * The group named name ("foo" for a block, "host:port" for a group
+ * proxy_pass made), or NULL.
+ */
+void *mx_ffi_upstream_find(const u_char *name, size_t len);
+
+/* the number of "server" lines of us */
+int mx_ffi_upstream_server_count(void *us);
+
+/* server i of us into *out; MX_OK, MX_DECLINED when out of range */
+int mx_ffi_upstream_server_get(void *us, int i,
+    mx_ffi_upstream_server_t *out);
+
+/*
+ * Address j of server i as text ("127.0.0.1:80") into buf (64 bytes or
+ * more): its length, or MX_DECLINED when out of range.
+ */
+int mx_ffi_upstream_server_addr(void *us, int i, int j, u_char *buf,
+    size_t size);
+
+/*
+ * The number of primary (backup 0) or backup peers of us; MX_DECLINED
+ * when us has no peers built (*err "no peer data"), or for backup when
+ * it has no backup peers (0 peers for Lua's get_backup_peers()).
+ */
+int mx_ffi_upstream_peer_count(void *us, int backup, const char **err);
+
+/* peer id of us into *out; MX_OK, MX_DECLINED (*err "bad peer id"...) */
+int mx_ffi_upstream_peer_get(void *us, int backup, int id,
+    mx_ffi_upstream_peer_t *out, const char **err);
+
+/*
+ * Marks peer id down (down != 0) or up in this worker; the balancers
+ * skip a down peer. MX_OK; MX_DECLINED with *err "no backup peers",
+ * "bad peer id"...
+ */
+int mx_ffi_upstream_set_peer_down(void *us, int backup, int id, int down,
+    const char **err);
+
+/*
+ * The group r is proxied to, as get_upstreams() names it: MX_OK with
+ * *name (static for the cycle's life) and *port (0 for a block),
+ * MX_DECLINED when r has no upstream (yet), MX_FFI_BAD_CONTEXT when r
+ * has no Lua context.
+ */
+int mx_ffi_upstream_current_name(mx_http_request_t *r, mx_ffi_str_t *name,
+    int *port);
+
 #endif /* MX_LUA_FFI_H */

@@ -299,6 +299,78 @@ mx_http_lua_merge_loc_conf(mx_conf_t *cf, void *parent, void *child)
  * configuration needs, then the VM, with init_by_lua* run in it now (in
  * the master or the single process, also for -t, as nginx does).
  */
+/*
+ * The confs of Lua code outside any request (init_worker_by_lua*, timers
+ * made there): those of a location directly in http{}, every module's
+ * server and location conf merged from the http{} level, as
+ * lua-nginx-module makes them, so that unset values have their defaults.
+ */
+static int
+mx_http_lua_make_fake_confs(mx_conf_t *cf, mx_http_lua_main_conf_t *lmcf)
+{
+    char                *rv;
+    mx_uint_t            m, mi;
+    mx_http_module_t    *module;
+    mx_http_conf_ctx_t  *http, *ctx;
+
+    http = cf->ctx;
+
+    ctx = mx_pcalloc(cf->pool, sizeof(mx_http_conf_ctx_t));
+    if (ctx == NULL) {
+        return MX_ERROR;
+    }
+
+    ctx->main_conf = http->main_conf;
+    ctx->srv_conf = mx_pcalloc(cf->pool, sizeof(void *) * mx_http_max_module);
+    ctx->loc_conf = mx_pcalloc(cf->pool, sizeof(void *) * mx_http_max_module);
+    if (ctx->srv_conf == NULL || ctx->loc_conf == NULL) {
+        return MX_ERROR;
+    }
+
+    for (m = 0; mx_modules[m]; m++) {
+        if (mx_modules[m]->type != MX_HTTP_MODULE) {
+            continue;
+        }
+
+        module = mx_modules[m]->ctx;
+        mi = mx_modules[m]->ctx_index;
+
+        ctx->srv_conf[mi] = http->srv_conf[mi];
+        ctx->loc_conf[mi] = http->loc_conf[mi];
+
+        if (module->create_srv_conf && module->merge_srv_conf) {
+            ctx->srv_conf[mi] = module->create_srv_conf(cf);
+            if (ctx->srv_conf[mi] == NULL) {
+                return MX_ERROR;
+            }
+
+            rv = module->merge_srv_conf(cf, http->srv_conf[mi],
+                                        ctx->srv_conf[mi]);
+            if (rv != MX_CONF_OK) {
+                return MX_ERROR;
+            }
+        }
+
+        if (module->create_loc_conf && module->merge_loc_conf) {
+            ctx->loc_conf[mi] = module->create_loc_conf(cf);
+            if (ctx->loc_conf[mi] == NULL) {
+                return MX_ERROR;
+            }
+
+            rv = module->merge_loc_conf(cf, http->loc_conf[mi],
+                                        ctx->loc_conf[mi]);
+            if (rv != MX_CONF_OK) {
+                return MX_ERROR;
+            }
+        }
+    }
+
+    lmcf->fake_ctx = ctx;
+
+    return MX_OK;
+}
+
+
 static int
 mx_http_lua_postconfiguration(mx_conf_t *cf)
 {
@@ -308,6 +380,10 @@ mx_http_lua_postconfiguration(mx_conf_t *cf)
 
     lmcf = mx_http_conf_get_module_main_conf(cf, mx_http_lua_module);
     cmcf = mx_http_conf_get_module_main_conf(cf, mx_http_core_module);
+
+    if (mx_http_lua_make_fake_confs(cf, lmcf) != MX_OK) {
+        return MX_ERROR;
+    }
 
     /*
      * Phase handlers run in the order of their arrays. rewrite_by_lua*

@@ -81,6 +81,8 @@ typedef struct {
                                                     _regex.c) */
     mx_int_t            regex_match_limit;
 
+    mx_http_conf_ctx_t *fake_ctx;        /* confs of request-less code */
+
     mx_int_t            max_pending_timers;  /* lua_max_pending_timers */
     mx_int_t            max_running_timers;  /* lua_max_running_timers */
 

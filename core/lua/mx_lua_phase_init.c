@@ -37,7 +37,7 @@ mx_http_lua_run_init_worker(lua_State *L, mx_http_lua_main_conf_t *lmcf,
 
     /* as lua-nginx-module: a request without a client, so that ngx.log
      * names the context and ngx.ctx, ngx.timer... work */
-    hctx = mx_cycle->conf_ctx[mx_http_module.index];
+    hctx = lmcf->fake_ctx;
 
     r = mx_http_lua_fake_request(hctx->main_conf, hctx->srv_conf,
                                  hctx->loc_conf,

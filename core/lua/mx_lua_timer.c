@@ -55,8 +55,10 @@ static u_char *mx_http_lua_timer_log_handler(mx_log_t *log, u_char *buf,
 void
 mx_http_lua_timer_init(mx_cycle_t *cycle, mx_http_lua_main_conf_t *lmcf)
 {
+    mx_unused(cycle);
+
     mx_http_lua_timer_lmcf = lmcf;
-    mx_http_lua_timer_hctx = cycle->conf_ctx[mx_http_module.index];
+    mx_http_lua_timer_hctx = lmcf->fake_ctx;
     mx_exiting_hook = mx_http_lua_timers_abort;
 }
 
