@@ -741,3 +741,22 @@ GET /t
 a:1
 --- no_error_log
 [error]
+
+
+
+=== TEST 26: a balancer_by_lua_file that cannot be loaded: logged, the group's servers are used
+--- http_config
+    upstream backend {
+        server 127.0.0.1:$TEST_NGINX_RAND_PORT_2;
+        balancer_by_lua_file html/missing.lua;
+    }
+--- config
+    location /t {
+        proxy_pass http://backend/;
+    }
+--- request
+GET /t
+--- response_body chomp
+b:1
+--- error_log
+missing.lua

@@ -116,7 +116,8 @@ mx_http_lua_balancer_get_peer(mx_upstream_rr_peer_data_t *rrp)
     bp->total_tries++;
 
     if (mx_http_lua_hook_push(r, L, bp->hook) != MX_OK) {
-        return MX_ERROR;
+        /* logged; as lua-nginx-module, the group's servers are used */
+        return mx_upstream_rr_get_peer(rrp);
     }
 
     /* an ngx.exit() of an earlier phase is not this code's */
