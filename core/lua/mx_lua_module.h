@@ -111,7 +111,7 @@ typedef struct {
                                                 log_by_lua* may wait */
     mx_str_t            ssl_trusted_certificate;
     mx_int_t            ssl_verify_depth;
-    mx_uint_t           ssl_protocols;   /* MX_LUA_SSL_* bits, 0: unset */
+    mx_uint_t           ssl_protocols;   /* MX_SSL_* bits, 0: unset */
     mx_str_t            ssl_ciphers;
     struct ssl_ctx_st  *ssl_ctx;         /* cosockets' TLS (mx_lua_ssl.h),
                                             maybe the parent's */

@@ -1159,7 +1159,7 @@ mx_lua_socket_tcp_recv(mx_lua_socket_tcp_t *s, u_char *buf, size_t size)
     ssize_t   n;
 
     if (s->ssl) {
-        n = mx_lua_ssl_recv(s->c, s->ssl, buf, size, &s->read_wants, &err);
+        n = mx_ssl_recv(s->c, s->ssl, buf, size, &s->read_wants, &err);
         if (n == MX_ERROR) {
             s->read_errno = err;
         }
@@ -1682,7 +1682,7 @@ mx_lua_socket_tcp_send(mx_lua_socket_tcp_t *s)
     while (s->sent < s->send_len) {
 
         if (s->ssl) {
-            n = mx_lua_ssl_send(c, s->ssl, s->send_data + s->sent,
+            n = mx_ssl_send(c, s->ssl, s->send_data + s->sent,
                                 s->send_len - s->sent, &s->write_wants, &err);
 
             if (n == MX_AGAIN) {
@@ -1985,7 +1985,7 @@ mx_ffi_socket_tcp_sslhandshake(mx_http_request_t *r, mx_lua_socket_tcp_t *s,
     s->hs_pending = 1;
     s->hs_rc = MX_AGAIN;
 
-    rc = mx_lua_ssl_handshake(c, ssl, &s->hs_wants);
+    rc = mx_ssl_handshake(c, ssl, &s->hs_wants);
 
     if (rc == MX_AGAIN) {
         if (mx_lua_socket_tcp_wait(r, &s->writer, err) != MX_OK) {
@@ -2061,7 +2061,7 @@ mx_lua_socket_tcp_handshake_handler(mx_lua_socket_tcp_t *s)
         return;
     }
 
-    rc = mx_lua_ssl_handshake(c, s->ssl, &s->hs_wants);
+    rc = mx_ssl_handshake(c, s->ssl, &s->hs_wants);
 
     if (rc == MX_AGAIN) {
         mx_lua_socket_tcp_watch(s);
@@ -2465,7 +2465,7 @@ mx_lua_socket_tcp_finalize(mx_lua_socket_tcp_t *s)
 void
 mx_lua_socket_tcp_close_conn(mx_connection_t *c, SSL *ssl)
 {
-    mx_lua_ssl_shutdown(c, ssl);
+    mx_ssl_shutdown(c, ssl);
     mx_conn_close(c);
 }
 

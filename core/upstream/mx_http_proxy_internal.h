@@ -40,6 +40,7 @@ typedef struct {
     mx_str_t                   rest;       /* after "http://" */
     in_port_t                  port;       /* 0: none given */
     unsigned                   unix_socket:1;
+    unsigned                   ssl:1;      /* "https://" */
 } mx_http_proxy_url_t;
 
 /* per request, when proxy_pass has variables */
@@ -58,6 +59,16 @@ typedef struct {
     mx_str_t                   uri;        /* the URI part, "" if none */
     mx_str_t                   host_header;  /* $proxy_host */
     mx_str_t                   port_text;    /* $proxy_port */
+    mx_str_t                   host;       /* the default proxy_ssl_name */
+    unsigned                   ssl:1;      /* proxy_pass https:// */
+
+    /* proxy_ssl_*: the settings of upstream.ssl_ctx */
+    mx_uint_t                  ssl_protocols;  /* MX_SSL_* bits, 0: unset */
+    mx_str_t                   ssl_ciphers;
+    mx_str_t                   ssl_trusted_certificate;
+    mx_int_t                   ssl_verify_depth;
+    mx_str_t                   ssl_certificate;
+    mx_str_t                   ssl_certificate_key;
 
     mx_array_t                *headers_source;  /* mx_http_proxy_keyval_t */
     mx_array_t                *headers;         /* mx_http_proxy_header_t */

@@ -24,6 +24,12 @@ static char *mx_http_proxy_next_upstream(mx_conf_t *cf, mx_command_t *cmd,
     void *conf);
 static char *mx_http_proxy_redirect(mx_conf_t *cf, mx_command_t *cmd,
     void *conf);
+static char *mx_http_proxy_ssl_protocols(mx_conf_t *cf, mx_command_t *cmd,
+    void *conf);
+static char *mx_http_proxy_ssl_name(mx_conf_t *cf, mx_command_t *cmd,
+    void *conf);
+static char *mx_http_proxy_merge_ssl(mx_conf_t *cf,
+    mx_http_proxy_loc_conf_t *prev, mx_http_proxy_loc_conf_t *conf);
 
 static int mx_http_proxy_preconfiguration(mx_conf_t *cf);
 static void *mx_http_proxy_create_loc_conf(mx_conf_t *cf);
@@ -147,6 +153,54 @@ static mx_command_t  mx_http_proxy_commands[] = {
     { mx_string("proxy_redirect"),
       MX_PROXY_MSL|MX_CONF_TAKE12,
       mx_http_proxy_redirect, MX_HTTP_LOC_CONF_OFFSET, 0, NULL },
+
+    { mx_string("proxy_ssl_protocols"),
+      MX_PROXY_MSL|MX_CONF_1MORE,
+      mx_http_proxy_ssl_protocols, MX_HTTP_LOC_CONF_OFFSET, 0, NULL },
+
+    { mx_string("proxy_ssl_ciphers"),
+      MX_PROXY_MSL|MX_CONF_TAKE1,
+      mx_conf_set_str_slot, MX_HTTP_LOC_CONF_OFFSET,
+      MX_PROXY_OFF(ssl_ciphers), NULL },
+
+    { mx_string("proxy_ssl_trusted_certificate"),
+      MX_PROXY_MSL|MX_CONF_TAKE1,
+      mx_conf_set_str_slot, MX_HTTP_LOC_CONF_OFFSET,
+      MX_PROXY_OFF(ssl_trusted_certificate), NULL },
+
+    { mx_string("proxy_ssl_verify_depth"),
+      MX_PROXY_MSL|MX_CONF_TAKE1,
+      mx_conf_set_num_slot, MX_HTTP_LOC_CONF_OFFSET,
+      MX_PROXY_OFF(ssl_verify_depth), NULL },
+
+    { mx_string("proxy_ssl_certificate"),
+      MX_PROXY_MSL|MX_CONF_TAKE1,
+      mx_conf_set_str_slot, MX_HTTP_LOC_CONF_OFFSET,
+      MX_PROXY_OFF(ssl_certificate), NULL },
+
+    { mx_string("proxy_ssl_certificate_key"),
+      MX_PROXY_MSL|MX_CONF_TAKE1,
+      mx_conf_set_str_slot, MX_HTTP_LOC_CONF_OFFSET,
+      MX_PROXY_OFF(ssl_certificate_key), NULL },
+
+    { mx_string("proxy_ssl_name"),
+      MX_PROXY_MSL|MX_CONF_TAKE1,
+      mx_http_proxy_ssl_name, MX_HTTP_LOC_CONF_OFFSET, 0, NULL },
+
+    { mx_string("proxy_ssl_server_name"),
+      MX_PROXY_MSL|MX_CONF_FLAG,
+      mx_conf_set_flag_slot, MX_HTTP_LOC_CONF_OFFSET,
+      MX_PROXY_UOFF(ssl_server_name), NULL },
+
+    { mx_string("proxy_ssl_verify"),
+      MX_PROXY_MSL|MX_CONF_FLAG,
+      mx_conf_set_flag_slot, MX_HTTP_LOC_CONF_OFFSET,
+      MX_PROXY_UOFF(ssl_verify), NULL },
+
+    { mx_string("proxy_ssl_session_reuse"),
+      MX_PROXY_MSL|MX_CONF_FLAG,
+      mx_conf_set_flag_slot, MX_HTTP_LOC_CONF_OFFSET,
+      MX_PROXY_UOFF(ssl_session_reuse), NULL },
 
     /* accepted: bodies are never spooled to temporary files */
     { mx_string("proxy_busy_buffers_size"),
@@ -373,16 +427,18 @@ mx_http_proxy_parse_url(const mx_str_t *url, mx_http_proxy_url_t *pu)
     if (url->len > 8
         && mx_strcasecmp_n(url->data, (u_char *) "https://", 8) == 0)
     {
-        return "https protocol requires SSL support";
-    }
+        pu->ssl = 1;
+        p = url->data + 8;
 
-    if (url->len <= 7
-        || mx_strcasecmp_n(url->data, (u_char *) "http://", 7) != 0)
+    } else if (url->len > 7
+               && mx_strcasecmp_n(url->data, (u_char *) "http://", 7) == 0)
     {
+        p = url->data + 7;
+
+    } else {
         return "prefix";
     }
 
-    p = url->data + 7;
     last = url->data + url->len;
     pu->rest.data = p;
     pu->rest.len = last - p;
@@ -440,7 +496,12 @@ mx_http_proxy_parse_url(const mx_str_t *url, mx_http_proxy_url_t *pu)
 
     if (port == 0) {
         pu->host_header = pu->host;
-        mx_str_set(&pu->port_text, "80");
+
+        if (pu->ssl) {
+            mx_str_set(&pu->port_text, "443");
+        } else {
+            mx_str_set(&pu->port_text, "80");
+        }
 
     } else {
         pu->host_header.data = pu->host.data;
@@ -515,8 +576,11 @@ mx_http_proxy_pass(mx_conf_t *cf, mx_command_t *cmd, void *conf)
     plcf->uri = pu.uri;
     plcf->host_header = pu.host_header;
     plcf->port_text = pu.port_text;
+    plcf->host = pu.host;
+    plcf->ssl = pu.ssl;
 
-    plcf->upstream.upstream = mx_upstream_add(cf, &pu.host, pu.port, 80);
+    plcf->upstream.upstream = mx_upstream_add(cf, &pu.host, pu.port,
+                                              pu.ssl ? 443 : 80);
     if (plcf->upstream.upstream == NULL) {
         return MX_CONF_ERROR;
     }
@@ -870,6 +934,219 @@ mx_http_proxy_redirect(mx_conf_t *cf, mx_command_t *cmd, void *conf)
 }
 
 
+static char *
+mx_http_proxy_ssl_protocols(mx_conf_t *cf, mx_command_t *cmd, void *conf)
+{
+    mx_http_proxy_loc_conf_t  *plcf = conf;
+    mx_uint_t                  i, bit;
+    mx_str_t                  *value;
+
+    mx_unused(cmd);
+
+    value = cf->args->elts;
+
+    /* as nginx's bitmask slots: a repeated directive adds to the set */
+    for (i = 1; i < cf->args->nelts; i++) {
+        bit = mx_ssl_protocol_bit(value[i].data, value[i].len);
+
+        if (bit == 0) {
+            mx_conf_log_error(MX_LOG_EMERG, cf, 0, "invalid value \"%.*s\"",
+                              MX_STR_ARG(value[i]));
+            return MX_CONF_ERROR;
+        }
+
+        if (plcf->ssl_protocols & bit) {
+            mx_conf_log_error(MX_LOG_WARN, cf, 0, "duplicate value \"%.*s\"",
+                              MX_STR_ARG(value[i]));
+
+        } else {
+            plcf->ssl_protocols |= MX_SSL_PROTO_SET | bit;
+        }
+    }
+
+    return MX_CONF_OK;
+}
+
+
+static char *
+mx_http_proxy_ssl_name(mx_conf_t *cf, mx_command_t *cmd, void *conf)
+{
+    mx_http_proxy_loc_conf_t  *plcf = conf;
+    mx_http_complex_value_t   *cv;
+    mx_str_t                  *value;
+
+    mx_unused(cmd);
+
+    if (plcf->upstream.ssl_name != MX_CONF_UNSET_PTR) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    cv = mx_pcalloc(cf->pool, sizeof(mx_http_complex_value_t));
+    if (cv == NULL) {
+        return MX_CONF_ERROR;
+    }
+
+    cv->raw = value[1];
+
+    if (mx_http_compile_complex_value(cf, cv) != MX_OK) {
+        return MX_CONF_ERROR;
+    }
+
+    plcf->upstream.ssl_name = cv;
+
+    return MX_CONF_OK;
+}
+
+
+/* a path of the configuration, full and NUL-terminated; NULL if empty */
+static const char *
+mx_http_proxy_ssl_path(mx_conf_t *cf, mx_str_t *name)
+{
+    mx_str_t  s;
+
+    if (name->len == 0) {
+        return NULL;
+    }
+
+    s = *name;
+
+    if (mx_conf_full_name(cf->cycle, &s, 1) != MX_OK
+        || mx_str_dup(cf->pool, &s, s.data, s.len) != MX_OK)
+    {
+        return NULL;
+    }
+
+    return (char *) s.data;
+}
+
+
+/*
+ * The proxy_ssl_* settings, and the SSL_CTX of the locations that may
+ * talk to an https upstream: one per set of settings as far as
+ * inheritance tells (a location that sets none of them uses its
+ * parent's, and its siblings then too).
+ */
+static char *
+mx_http_proxy_merge_ssl(mx_conf_t *cf, mx_http_proxy_loc_conf_t *prev,
+    mx_http_proxy_loc_conf_t *conf)
+{
+    mx_http_upstream_conf_t  *u = &conf->upstream, *pu = &prev->upstream;
+    mx_ssl_client_conf_t      scf;
+    mx_pool_cleanup_t        *cln;
+    mx_str_t                  ciphers;
+    SSL_CTX                  *ctx;
+    int                       inherited;
+
+    inherited = (conf->ssl_protocols == 0
+                 && conf->ssl_ciphers.data == NULL
+                 && conf->ssl_trusted_certificate.data == NULL
+                 && conf->ssl_verify_depth == MX_CONF_UNSET
+                 && conf->ssl_certificate.data == NULL
+                 && conf->ssl_certificate_key.data == NULL
+                 && u->ssl_verify == MX_CONF_UNSET);
+
+    /* nginx 1.22's default */
+    if (conf->ssl_protocols == 0) {
+        conf->ssl_protocols = prev->ssl_protocols
+                              ? prev->ssl_protocols
+                              : (MX_SSL_PROTO_SET|MX_SSL_TLSv1
+                                 |MX_SSL_TLSv1_1|MX_SSL_TLSv1_2);
+    }
+
+    mx_conf_merge_str_value(conf->ssl_ciphers, prev->ssl_ciphers, "DEFAULT");
+    mx_conf_merge_str_value(conf->ssl_trusted_certificate,
+                            prev->ssl_trusted_certificate, "");
+    mx_conf_merge_value(conf->ssl_verify_depth, prev->ssl_verify_depth, 1);
+    mx_conf_merge_str_value(conf->ssl_certificate, prev->ssl_certificate,
+                            "");
+    mx_conf_merge_str_value(conf->ssl_certificate_key,
+                            prev->ssl_certificate_key, "");
+
+    mx_conf_merge_value(u->ssl_server_name, pu->ssl_server_name, 0);
+    mx_conf_merge_value(u->ssl_verify, pu->ssl_verify, 0);
+    mx_conf_merge_value(u->ssl_session_reuse, pu->ssl_session_reuse, 1);
+    mx_conf_merge_ptr_value(u->ssl_name, pu->ssl_name, NULL);
+
+    if (inherited && pu->ssl_ctx) {
+        u->ssl_ctx = pu->ssl_ctx;
+        return MX_CONF_OK;
+    }
+
+    if (!conf->ssl && conf->url_cv == NULL) {
+        return MX_CONF_OK;
+    }
+
+    memset(&scf, 0, sizeof(mx_ssl_client_conf_t));
+
+    if (mx_str_dup(cf->pool, &ciphers, conf->ssl_ciphers.data,
+                   conf->ssl_ciphers.len) != MX_OK)
+    {
+        return MX_CONF_ERROR;
+    }
+
+    scf.protocols = conf->ssl_protocols;
+    scf.ciphers = (char *) ciphers.data;
+    scf.verify_depth = conf->ssl_verify_depth;
+    scf.session_cache = 1;
+
+    if (conf->ssl_certificate.len) {
+        if (conf->ssl_certificate_key.len == 0) {
+            mx_log_error(MX_LOG_EMERG, cf->log, 0,
+                         "no \"proxy_ssl_certificate_key\" is defined "
+                         "for certificate \"%.*s\"",
+                         MX_STR_ARG(conf->ssl_certificate));
+            return MX_CONF_ERROR;
+        }
+
+        scf.certificate = mx_http_proxy_ssl_path(cf, &conf->ssl_certificate);
+        scf.certificate_key = mx_http_proxy_ssl_path(cf,
+                                                 &conf->ssl_certificate_key);
+        if (scf.certificate == NULL || scf.certificate_key == NULL) {
+            return MX_CONF_ERROR;
+        }
+    }
+
+    /* the trusted certificates are only loaded to verify */
+    if (u->ssl_verify) {
+        if (conf->ssl_trusted_certificate.len == 0) {
+            mx_log_error(MX_LOG_EMERG, cf->log, 0, "no proxy_ssl_trusted_"
+                         "certificate for proxy_ssl_verify");
+            return MX_CONF_ERROR;
+        }
+
+        scf.trusted_certificate = mx_http_proxy_ssl_path(cf,
+                                              &conf->ssl_trusted_certificate);
+        if (scf.trusted_certificate == NULL) {
+            return MX_CONF_ERROR;
+        }
+    }
+
+    ctx = mx_ssl_client_ctx_create(&scf, cf->log);
+    if (ctx == NULL) {
+        return MX_CONF_ERROR;
+    }
+
+    cln = mx_pool_cleanup_add(cf->pool, 0);
+    if (cln == NULL) {
+        SSL_CTX_free(ctx);
+        return MX_CONF_ERROR;
+    }
+
+    cln->handler = mx_ssl_ctx_cleanup;
+    cln->data = ctx;
+
+    u->ssl_ctx = ctx;
+
+    if (inherited) {
+        pu->ssl_ctx = ctx;
+    }
+
+    return MX_CONF_OK;
+}
+
+
 /* ------------------------------------------------------ conf */
 
 static void *
@@ -896,6 +1173,11 @@ mx_http_proxy_create_loc_conf(mx_conf_t *cf)
     plcf->upstream.intercept_errors = MX_CONF_UNSET;
     plcf->upstream.next_upstream = MX_CONF_UNSET_UINT;
     plcf->upstream.next_upstream_tries = MX_CONF_UNSET_UINT;
+    plcf->upstream.ssl_server_name = MX_CONF_UNSET;
+    plcf->upstream.ssl_verify = MX_CONF_UNSET;
+    plcf->upstream.ssl_session_reuse = MX_CONF_UNSET;
+    plcf->upstream.ssl_name = MX_CONF_UNSET_PTR;
+    plcf->ssl_verify_depth = MX_CONF_UNSET;
 
     plcf->http_version = MX_CONF_UNSET_UINT;
     plcf->redirect = MX_CONF_UNSET;
@@ -1090,6 +1372,10 @@ mx_http_proxy_merge_loc_conf(mx_conf_t *cf, void *parent, void *child)
     mx_conf_merge_uint_value(conf->http_version, prev->http_version,
                              MX_HTTP_VERSION_10);
 
+    if (mx_http_proxy_merge_ssl(cf, prev, conf) != MX_CONF_OK) {
+        return MX_CONF_ERROR;
+    }
+
     if (conf->headers_source == NULL) {
         conf->headers_source = prev->headers_source;
         conf->headers = prev->headers;
@@ -1215,7 +1501,13 @@ mx_http_proxy_eval(mx_http_request_t *r, mx_http_proxy_loc_conf_t *plcf,
 
     *u->conf = plcf->upstream;
 
-    us = mx_upstream_find(r, &pu.host, pu.port);
+    if (pu.ssl) {
+        u->ssl = 1;
+        u->ssl_host = pu.host;
+        mx_str_set(&u->schema, "https://");
+    }
+
+    us = mx_upstream_find(r, &pu.host, pu.port, pu.ssl ? 443 : 80);
 
     if (us == NULL && !pu.unix_socket) {
         /* an address given literally needs no resolver */
@@ -1229,7 +1521,8 @@ mx_http_proxy_eval(mx_http_request_t *r, mx_http_proxy_loc_conf_t *plcf,
             sin6 = (struct sockaddr_in6 *) &ss;
             if (inet_pton(AF_INET6, ip, &sin6->sin6_addr) == 1) {
                 sin6->sin6_family = AF_INET6;
-                sin6->sin6_port = htons(pu.port ? pu.port : 80);
+                sin6->sin6_port = htons(pu.port ? pu.port
+                                                : (pu.ssl ? 443 : 80));
                 socklen = sizeof(struct sockaddr_in6);
             }
 
@@ -1239,7 +1532,8 @@ mx_http_proxy_eval(mx_http_request_t *r, mx_http_proxy_loc_conf_t *plcf,
             sin = (struct sockaddr_in *) &ss;
             if (inet_pton(AF_INET, ip, &sin->sin_addr) == 1) {
                 sin->sin_family = AF_INET;
-                sin->sin_port = htons(pu.port ? pu.port : 80);
+                sin->sin_port = htons(pu.port ? pu.port
+                                              : (pu.ssl ? 443 : 80));
                 socklen = sizeof(struct sockaddr_in);
             }
         }
@@ -1266,7 +1560,7 @@ mx_http_proxy_eval(mx_http_request_t *r, mx_http_proxy_loc_conf_t *plcf,
 
         pr->r = r;
         pr->host = pu.host;
-        pr->port = pu.port ? pu.port : 80;
+        pr->port = pu.port ? pu.port : (pu.ssl ? 443 : 80);
         pr->unix_socket = pu.unix_socket;
 
         u->resolve = mx_http_proxy_resolve;
@@ -1446,6 +1740,12 @@ mx_http_proxy_handler(mx_http_request_t *r)
     }
 
     u->conf = &plcf->upstream;
+
+    if (plcf->ssl) {
+        u->ssl = 1;
+        u->ssl_host = plcf->host;
+        mx_str_set(&u->schema, "https://");
+    }
 
     if (plcf->url_cv) {
         rc = mx_http_proxy_eval(r, plcf, u);

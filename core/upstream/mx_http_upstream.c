@@ -2,6 +2,8 @@
 #include "mx_event_connect.h"
 
 #include <sys/un.h>
+#include <arpa/inet.h>
+#include <openssl/x509v3.h>
 
 /*
  * One request's way through an upstream group: connect, send, read the
@@ -17,6 +19,12 @@ static int mx_http_upstream_client_abort(mx_http_request_t *r);
 static int mx_http_upstream_body_read(mx_http_request_t *r);
 static void mx_http_upstream_connect(mx_http_upstream_t *u);
 static void mx_http_upstream_send_handler(mx_connection_t *c);
+static void mx_http_upstream_ssl_init(mx_http_upstream_t *u);
+static void mx_http_upstream_ssl_handshake_handler(mx_connection_t *c);
+static void mx_http_upstream_ssl_handshake(mx_http_upstream_t *u);
+static int mx_http_upstream_ssl_save_session(mx_ssl_conn_t *sc,
+    SSL_SESSION *sess);
+static void mx_http_upstream_close_peer(mx_http_upstream_t *u);
 static void mx_http_upstream_send_request(mx_http_upstream_t *u);
 static void mx_http_upstream_header_handler(mx_connection_t *c);
 static void mx_http_upstream_process_response(mx_http_upstream_t *u);
@@ -360,10 +368,11 @@ mx_http_upstream_connect(mx_http_upstream_t *u)
 
     c = mx_upstream_keepalive_get(u->conf->upstream,
                                   (struct sockaddr *) &peer->sockaddr,
-                                  peer->socklen);
+                                  peer->socklen, u->ssl);
     if (c) {
         u->cached = 1;
         u->peer_c = c;
+        u->peer_ssl = u->ssl ? mx_ssl_conn_get(c) : NULL;
         c->log = u->log;
         c->data = u;
         c->requests++;
@@ -387,6 +396,7 @@ mx_http_upstream_connect(mx_http_upstream_t *u)
     }
 
     u->peer_c = c;
+    u->peer_ssl = NULL;
     c->data = u;
     c->requests = 1;
     c->read_handler = NULL;
@@ -400,7 +410,354 @@ mx_http_upstream_connect(mx_http_upstream_t *u)
     }
 
     state->connect_time = mx_current_msec - state->start;
+
+    if (u->ssl) {
+        mx_http_upstream_ssl_init(u);
+        return;
+    }
+
     mx_http_upstream_send_request(u);
+}
+
+
+/* ------------------------------------------------------- TLS */
+
+/*
+ * The name for SNI and for the certificate check, once per request:
+ * proxy_ssl_name or the proxy_pass host, without a port (nginx strips
+ * one, as $proxy_host or $http_host may carry it).
+ */
+static int
+mx_http_upstream_ssl_name(mx_http_upstream_t *u)
+{
+    mx_str_t   name;
+    u_char    *p, *last;
+
+    if (u->ssl_name_set) {
+        return MX_OK;
+    }
+
+    if (u->conf->ssl_name) {
+        if (mx_http_complex_value(u->r, u->conf->ssl_name, &name) != MX_OK) {
+            return MX_ERROR;
+        }
+
+    } else {
+        name = u->ssl_host;
+    }
+
+    if (name.len) {
+        p = name.data;
+        last = name.data + name.len;
+
+        if (*p == '[') {
+            p = memchr(p, ']', last - p);
+            if (p == NULL) {
+                p = name.data;
+            }
+        }
+
+        p = memchr(p, ':', last - p);
+        if (p) {
+            name.len = p - name.data;
+        }
+    }
+
+    /* NUL-terminated for OpenSSL */
+    p = mx_pnalloc(u->r->pool, name.len + 1);
+    if (p == NULL) {
+        return MX_ERROR;
+    }
+
+    memcpy(p, name.data, name.len);
+    p[name.len] = '\0';
+
+    u->ssl_name.data = p;
+    u->ssl_name.len = name.len;
+    u->ssl_name_set = 1;
+
+    return MX_OK;
+}
+
+
+/* RFC 6066 has no server name for an address */
+static int
+mx_http_upstream_ssl_sni(mx_http_upstream_t *u)
+{
+    struct in_addr  in;
+
+    if (!u->conf->ssl_server_name || u->ssl_name.len == 0
+        || u->ssl_name.data[0] == '[')
+    {
+        return 0;
+    }
+
+    return inet_pton(AF_INET, (char *) u->ssl_name.data, &in) != 1;
+}
+
+
+/* the connection is up: TLS before the request, within connect_timeout */
+static void
+mx_http_upstream_ssl_init(mx_http_upstream_t *u)
+{
+    mx_connection_t        *c = u->peer_c;
+    mx_upstream_rr_peer_t  *peer = u->rrp.current;
+    SSL_SESSION            *sess;
+    int                     reuse;
+
+    mx_http_upstream_set_action(u, "SSL handshaking to upstream");
+
+    if (mx_http_upstream_ssl_name(u) != MX_OK) {
+        mx_http_upstream_finalize(u, 500);
+        return;
+    }
+
+    /* only peers of the configuration outlive the request */
+    reuse = u->conf->ssl_session_reuse && peer && peer->config;
+    sess = reuse ? peer->ssl_session : NULL;
+
+    u->peer_ssl = mx_ssl_conn_create(c, u->conf->ssl_ctx,
+                                     mx_http_upstream_ssl_sni(u)
+                                     ? (char *) u->ssl_name.data : NULL,
+                                     sess);
+    if (u->peer_ssl == NULL) {
+        mx_http_upstream_finalize(u, 500);
+        return;
+    }
+
+    if (reuse) {
+        u->peer_ssl->save_session = mx_http_upstream_ssl_save_session;
+        u->peer_ssl->data = peer;
+    }
+
+    c->read_handler = mx_http_upstream_ssl_handshake_handler;
+    c->write_handler = mx_http_upstream_ssl_handshake_handler;
+
+    if (!ev_is_active(&c->write_timer)) {
+        mx_conn_write_timer(c, u->conf->connect_timeout);
+    }
+
+    mx_http_upstream_ssl_handshake(u);
+}
+
+
+static void
+mx_http_upstream_ssl_handshake_handler(mx_connection_t *c)
+{
+    mx_http_upstream_t  *u = c->data;
+
+    if (c->write_timedout || c->read_timedout) {
+        c->write_timedout = 0;
+        c->read_timedout = 0;
+        mx_http_upstream_next(u, MX_UPSTREAM_FT_TIMEOUT);
+        return;
+    }
+
+    mx_http_upstream_ssl_handshake(u);
+}
+
+
+static void
+mx_http_upstream_ssl_handshake(mx_http_upstream_t *u)
+{
+    mx_connection_t  *c = u->peer_c;
+    X509             *cert;
+    long              rc;
+    int               want, ok;
+
+    rc = mx_ssl_handshake(c, u->peer_ssl->ssl, &want);
+
+    if (rc == MX_AGAIN) {
+        mx_conn_want_read(c, want == MX_SSL_WANT_READ);
+        mx_conn_want_write(c, want == MX_SSL_WANT_WRITE);
+        return;
+    }
+
+    mx_conn_want_read(c, 0);
+    mx_conn_want_write(c, 0);
+    mx_conn_write_timer(c, 0);
+    c->read_handler = NULL;
+    c->write_handler = mx_http_upstream_send_handler;
+
+    if (rc == MX_ERROR) {
+        mx_http_upstream_next(u, MX_UPSTREAM_FT_ERROR);
+        return;
+    }
+
+    if (u->conf->ssl_verify) {
+        rc = SSL_get_verify_result(u->peer_ssl->ssl);
+
+        if (rc != X509_V_OK) {
+            mx_log_error(MX_LOG_ERR, &c->log, 0, "upstream SSL certificate "
+                         "verify error: (%ld:%s)", rc,
+                         X509_verify_cert_error_string(rc));
+            mx_http_upstream_next(u, MX_UPSTREAM_FT_ERROR);
+            return;
+        }
+
+        cert = SSL_get1_peer_certificate(u->peer_ssl->ssl);
+
+        ok = (cert != NULL && u->ssl_name.len
+              && X509_check_host(cert, (char *) u->ssl_name.data,
+                                 u->ssl_name.len, 0, NULL) == 1);
+
+        X509_free(cert);
+
+        if (!ok) {
+            mx_log_error(MX_LOG_ERR, &c->log, 0, "upstream SSL certificate "
+                         "does not match \"%.*s\"", MX_STR_ARG(u->ssl_name));
+            mx_http_upstream_next(u, MX_UPSTREAM_FT_ERROR);
+            return;
+        }
+    }
+
+    mx_http_upstream_send_request(u);
+}
+
+
+/* the last session of a peer is the one offered on its next connection */
+static int
+mx_http_upstream_ssl_save_session(mx_ssl_conn_t *sc, SSL_SESSION *sess)
+{
+    mx_upstream_peer_save_session(sc->data, sess);
+    return 1;
+}
+
+
+static void
+mx_http_upstream_close_peer(mx_http_upstream_t *u)
+{
+    mx_connection_t  *c = u->peer_c;
+
+    u->peer_c = NULL;
+    u->peer_ssl = NULL;
+
+    if (c) {
+        mx_ssl_conn_shutdown(c);
+        mx_conn_close(c);
+    }
+}
+
+
+ssize_t
+mx_http_upstream_peer_recv(mx_http_upstream_t *u, u_char *buf, size_t size)
+{
+    int  err;
+
+    if (u->peer_ssl == NULL) {
+        return mx_peer_recv(u->peer_c, buf, size);
+    }
+
+    return mx_ssl_recv(u->peer_c, u->peer_ssl->ssl, buf, size, &u->ssl_want,
+                       &err);
+}
+
+
+ssize_t
+mx_http_upstream_peer_send(mx_http_upstream_t *u, u_char *buf, size_t size)
+{
+    int  err;
+
+    if (u->peer_ssl == NULL) {
+        return mx_peer_writev(u->peer_c,
+                              &(struct iovec) { buf, size }, 1);
+    }
+
+    return mx_ssl_send(u->peer_c, u->peer_ssl->ssl, buf, size, &u->ssl_want,
+                       &err);
+}
+
+
+#define MX_HTTP_UPSTREAM_SSL_BUF  16384
+
+/*
+ * The request through TLS: the pieces from the current position copied
+ * into one buffer (a file body read with pread(), as sendfile() cannot
+ * encrypt) and written with SSL_write(). A retry after MX_AGAIN fills
+ * the same bytes again, as OpenSSL wants. MX_OK, MX_AGAIN, MX_ERROR.
+ */
+static int
+mx_http_upstream_ssl_write(mx_http_upstream_t *u)
+{
+    mx_connection_t         *c = u->peer_c;
+    mx_http_upstream_out_t  *o;
+    mx_uint_t                i;
+    size_t                   len, off, room;
+    ssize_t                  n;
+    u_char                  *p;
+
+    if (u->ssl_buf == NULL) {
+        u->ssl_buf = mx_pnalloc(u->r->pool, MX_HTTP_UPSTREAM_SSL_BUF);
+        if (u->ssl_buf == NULL) {
+            return MX_ERROR;
+        }
+    }
+
+    for ( ;; ) {
+        p = u->ssl_buf;
+        room = MX_HTTP_UPSTREAM_SSL_BUF;
+        off = u->out_off;
+
+        for (i = u->out_idx; i < u->nout && room; i++, off = 0) {
+            o = &u->out[i];
+            len = mx_min(o->len - off, room);
+
+            if (len == 0) {
+                continue;
+            }
+
+            if (o->fd == -1) {
+                memcpy(p, o->data + off, len);
+
+            } else {
+                n = pread(o->fd, p, len, o->offset + (off_t) off);
+
+                if (n == -1) {
+                    mx_log_error(MX_LOG_CRIT, &c->log, errno,
+                                 "pread() of the request body failed");
+                    return MX_ERROR;
+                }
+
+                if ((size_t) n != len) {
+                    mx_log_error(MX_LOG_ALERT, &c->log, 0,
+                                 "the request body file was truncated");
+                    return MX_ERROR;
+                }
+            }
+
+            p += len;
+            room -= len;
+        }
+
+        if (p == u->ssl_buf) {
+            return MX_OK;
+        }
+
+        n = mx_http_upstream_peer_send(u, u->ssl_buf, p - u->ssl_buf);
+
+        if (n == MX_AGAIN || n == MX_ERROR) {
+            return (int) n;
+        }
+
+        /* what was written moves the position */
+        while (n > 0 && u->out_idx < u->nout) {
+            o = &u->out[u->out_idx];
+            len = mx_min((size_t) n, o->len - u->out_off);
+            u->out_off += len;
+            n -= len;
+
+            if (u->out_off == o->len) {
+                u->out_idx++;
+                u->out_off = 0;
+            }
+        }
+
+        while (u->out_idx < u->nout && u->out[u->out_idx].len == u->out_off)
+        {
+            u->out_idx++;
+            u->out_off = 0;
+        }
+    }
 }
 
 
@@ -425,6 +782,11 @@ mx_http_upstream_send_handler(mx_connection_t *c)
 
         u->connecting = 0;
         u->state->connect_time = mx_current_msec - u->state->start;
+
+        if (u->ssl) {
+            mx_http_upstream_ssl_init(u);
+            return;
+        }
     }
 
     mx_http_upstream_send_request(u);
@@ -442,6 +804,10 @@ mx_http_upstream_write(mx_http_upstream_t *u)
     ssize_t                  n;
     off_t                    off;
     int                      niov;
+
+    if (u->peer_ssl) {
+        return mx_http_upstream_ssl_write(u);
+    }
 
     while (u->out_idx < u->nout) {
         o = &u->out[u->out_idx];
@@ -533,6 +899,16 @@ mx_http_upstream_send_request(mx_http_upstream_t *u)
 
     if (rc == MX_AGAIN) {
         mx_conn_write_timer(c, u->conf->send_timeout);
+
+        if (u->peer_ssl && u->ssl_want == MX_SSL_WANT_READ) {
+            /* TLS must read first: the send goes on when it can */
+            c->read_handler = mx_http_upstream_send_handler;
+            mx_conn_want_write(c, 0);
+            mx_conn_want_read(c, 1);
+            return;
+        }
+
+        mx_conn_want_read(c, 0);
         mx_conn_want_write(c, 1);
         return;
     }
@@ -735,7 +1111,8 @@ mx_http_upstream_header_handler(mx_connection_t *c)
             return;
         }
 
-        n = mx_peer_recv(c, u->hbuf + u->hlast, u->hsize - u->hlast);
+        n = mx_http_upstream_peer_recv(u, u->hbuf + u->hlast,
+                                       u->hsize - u->hlast);
 
         if (n == MX_AGAIN) {
             mx_conn_want_read(c, 1);
@@ -1107,17 +1484,18 @@ mx_http_upstream_finish(mx_http_upstream_t *u)
     int                     rc;
 
     u->state->response_time = mx_current_msec - u->state->start;
-    u->peer_c = NULL;
 
     if (c) {
         if (!u->connection_close && u->request_done && !u->http09
             && !c->error && peer)
         {
+            u->peer_c = NULL;
+            u->peer_ssl = NULL;
             mx_upstream_keepalive_put(u->conf->upstream, c,
                                       (struct sockaddr *) &peer->sockaddr,
                                       peer->socklen);
         } else {
-            mx_conn_close(c);
+            mx_http_upstream_close_peer(u);
         }
     }
 
@@ -1165,7 +1543,8 @@ mx_http_upstream_process_body(mx_http_upstream_t *u)
             continue;
         }
 
-        n = mx_peer_recv(c, u->bbuf + u->out_last, u->bsize - u->out_last);
+        n = mx_http_upstream_peer_recv(u, u->bbuf + u->out_last,
+                                       u->bsize - u->out_last);
 
         if (n == MX_AGAIN) {
             if (u->out_last) {
@@ -1290,8 +1669,7 @@ mx_http_upstream_next(mx_http_upstream_t *u, mx_uint_t ft)
     }
 
     if (u->peer_c) {
-        mx_conn_close(u->peer_c);
-        u->peer_c = NULL;
+        mx_http_upstream_close_peer(u);
     }
 
     mx_http_upstream_connect(u);
@@ -1318,8 +1696,7 @@ mx_http_upstream_finalize(mx_http_upstream_t *u, int rc)
     }
 
     if (u->peer_c) {
-        mx_conn_close(u->peer_c);
-        u->peer_c = NULL;
+        mx_http_upstream_close_peer(u);
     }
 
     if (u->rrp.current) {
@@ -1347,8 +1724,7 @@ mx_http_upstream_cleanup(void *data)
     mx_http_upstream_t  *u = data;
 
     if (u->peer_c) {
-        mx_conn_close(u->peer_c);
-        u->peer_c = NULL;
+        mx_http_upstream_close_peer(u);
     }
 
     if (u->rrp.current) {

@@ -3,6 +3,7 @@
 
 #include "mx_http.h"
 #include "mx_upstream.h"
+#include "mx_ssl.h"
 
 #include <http_parser.h>
 
@@ -53,6 +54,13 @@ typedef struct {
 
     mx_uint_t                 next_upstream;     /* MX_UPSTREAM_FT_* */
     mx_uint_t                 next_upstream_tries;
+
+    /* https upstreams */
+    SSL_CTX                  *ssl_ctx;           /* NULL: no https */
+    mx_http_complex_value_t  *ssl_name;          /* NULL: the host */
+    mx_flag_t                 ssl_server_name;   /* send SNI */
+    mx_flag_t                 ssl_verify;
+    mx_flag_t                 ssl_session_reuse;
 } mx_http_upstream_conf_t;
 
 /* one try, for $upstream_addr, $upstream_status and the timings */
@@ -92,11 +100,16 @@ struct mx_http_upstream_s {
      */
     int                     (*resolve)(mx_http_request_t *r);
     mx_str_t                  schema;            /* "http://" */
+    mx_str_t                  ssl_host;          /* the https host */
     mx_str_t                  uri;               /* as sent, for the log */
     mx_str_t                  request_head;      /* request line, headers */
 
     mx_upstream_rr_peer_data_t  rrp;
     mx_connection_t          *peer_c;
+    mx_ssl_conn_t            *peer_ssl;          /* TLS on peer_c */
+    mx_str_t                  ssl_name;          /* SNI, verified name */
+    u_char                   *ssl_buf;           /* the request to send */
+    int                       ssl_want;          /* MX_SSL_WANT_* */
     mx_log_t                  log;               /* with "upstream: ..." */
     mx_log_handler_pt         client_handler;
     void                     *client_data;
@@ -144,6 +157,8 @@ struct mx_http_upstream_s {
     mx_http_upstream_state_t *state;
     mx_msec_t                 peer_start_time;
 
+    unsigned                  ssl:1;             /* https */
+    unsigned                  ssl_name_set:1;
     unsigned                  connecting:1;
     unsigned                  request_sent:1;
     unsigned                  request_done:1;
@@ -185,6 +200,15 @@ int mx_http_upstream_init(mx_http_request_t *r);
  * Takes the client connection over from the protocol for that time.
  */
 void mx_http_upstream_tunnel_start(mx_http_upstream_t *u);
+
+/*
+ * Internal to the upstream files: recv and send on u->peer_c, through TLS
+ * for https; as mx_peer_recv() / mx_conn_send().
+ */
+ssize_t mx_http_upstream_peer_recv(mx_http_upstream_t *u, u_char *buf,
+    size_t size);
+ssize_t mx_http_upstream_peer_send(mx_http_upstream_t *u, u_char *buf,
+    size_t size);
 
 /* internal to the upstream files: ends the upstream part, finalizes r */
 void mx_http_upstream_finalize_request(mx_http_upstream_t *u, int rc);

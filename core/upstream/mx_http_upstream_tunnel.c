@@ -191,8 +191,8 @@ mx_http_tunnel_pump(mx_http_upstream_t *u, mx_connection_t *src,
     for ( ;; ) {
         if (*pos < *last) {
             n = from_peer ? mx_conn_send(dst, buf + *pos, *last - *pos)
-                          : mx_peer_writev(dst, &(struct iovec) {
-                                buf + *pos, *last - *pos }, 1);
+                          : mx_http_upstream_peer_send(u, buf + *pos,
+                                                       *last - *pos);
 
             if (n == MX_ERROR) {
                 return MX_ERROR;
@@ -219,7 +219,8 @@ mx_http_tunnel_pump(mx_http_upstream_t *u, mx_connection_t *src,
             return MX_DONE;
         }
 
-        n = from_peer ? mx_peer_recv(src, buf + *last, size - *last)
+        n = from_peer ? mx_http_upstream_peer_recv(u, buf + *last,
+                                                   size - *last)
                       : mx_conn_recv(src, buf + *last, size - *last);
 
         if (n == MX_AGAIN) {

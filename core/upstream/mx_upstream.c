@@ -1,6 +1,7 @@
 #include "mx_upstream.h"
 #include "mx_upstream_internal.h"
 #include "mx_event_connect.h"
+#include "mx_ssl.h"
 
 #include <arpa/inet.h>
 #include <netdb.h>
@@ -796,7 +797,8 @@ mx_upstream_init_peer(mx_http_request_t *r, mx_upstream_srv_conf_t *us,
 
 
 mx_upstream_srv_conf_t *
-mx_upstream_find(mx_http_request_t *r, const mx_str_t *host, in_port_t port)
+mx_upstream_find(mx_http_request_t *r, const mx_str_t *host, in_port_t port,
+    in_port_t default_port)
 {
     mx_upstream_main_conf_t   *umcf;
     mx_upstream_srv_conf_t   **usp;
@@ -813,7 +815,8 @@ mx_upstream_find(mx_http_request_t *r, const mx_str_t *host, in_port_t port)
             continue;
         }
 
-        if (usp[i]->explicit ? port == 0 : usp[i]->port == (port ? port : 80))
+        if (usp[i]->explicit ? port == 0
+                             : usp[i]->port == (port ? port : default_port))
         {
             return usp[i];
         }
@@ -949,6 +952,7 @@ struct mx_upstream_ka_item_s {
     struct sockaddr_storage   sockaddr;
     socklen_t                 socklen;
     uint64_t                  stamp;         /* for least recently used */
+    unsigned                  ssl:1;         /* a TLS connection */
 };
 
 struct mx_upstream_keepalive_s {
@@ -960,6 +964,9 @@ struct mx_upstream_keepalive_s {
 
 static mx_upstream_keepalive_t  *mx_upstream_ka_all;
 
+/* the peers that keep a TLS session, to free them at exit */
+static mx_upstream_rr_peer_t    *mx_upstream_ssl_peers;
+
 
 static void
 mx_upstream_ka_close(mx_upstream_ka_item_t *it)
@@ -968,6 +975,7 @@ mx_upstream_ka_close(mx_upstream_ka_item_t *it)
 
     it->c = NULL;
     c->idle = 0;
+    mx_ssl_conn_shutdown(c);
     mx_conn_close(c);
 }
 
@@ -1017,7 +1025,7 @@ mx_upstream_ka_cache(mx_upstream_srv_conf_t *us)
 
 mx_connection_t *
 mx_upstream_keepalive_get(mx_upstream_srv_conf_t *us,
-    const struct sockaddr *sa, socklen_t socklen)
+    const struct sockaddr *sa, socklen_t socklen, int ssl)
 {
     mx_upstream_keepalive_t  *ka = us->cache;
     mx_upstream_ka_item_t    *it, *best;
@@ -1032,7 +1040,7 @@ mx_upstream_keepalive_get(mx_upstream_srv_conf_t *us,
     best = NULL;
     for (i = 0; i < ka->n; i++) {
         it = &ka->items[i];
-        if (it->c && it->socklen == socklen
+        if (it->c && it->socklen == socklen && it->ssl == (ssl != 0)
             && memcmp(&it->sockaddr, sa, socklen) == 0
             && (best == NULL || it->stamp > best->stamp))
         {
@@ -1071,12 +1079,14 @@ mx_upstream_keepalive_put(mx_upstream_srv_conf_t *us, mx_connection_t *c,
     if (us->keepalive.max_cached == 0 || mx_exiting || mx_terminate
         || c->error || c->eof || c->requests >= us->keepalive.requests)
     {
+        mx_ssl_conn_shutdown(c);
         mx_conn_close(c);
         return;
     }
 
     ka = mx_upstream_ka_cache(us);
     if (ka == NULL) {
+        mx_ssl_conn_shutdown(c);
         mx_conn_close(c);
         return;
     }
@@ -1106,6 +1116,7 @@ mx_upstream_keepalive_put(mx_upstream_srv_conf_t *us, mx_connection_t *c,
     memcpy(&it->sockaddr, sa, socklen);
     it->socklen = socklen;
     it->stamp = ++ka->clock;
+    it->ssl = mx_ssl_conn_get(c) != NULL;
 
     /* the request that used it is gone: log without its context */
     c->log = *mx_cycle->log;
@@ -1126,13 +1137,36 @@ mx_upstream_keepalive_put(mx_upstream_srv_conf_t *us, mx_connection_t *c,
 }
 
 
+void
+mx_upstream_peer_save_session(mx_upstream_rr_peer_t *peer, void *sess)
+{
+    if (peer->ssl_session) {
+        SSL_SESSION_free(peer->ssl_session);
+
+    } else {
+        peer->ssl_next = mx_upstream_ssl_peers;
+        mx_upstream_ssl_peers = peer;
+    }
+
+    peer->ssl_session = sess;
+}
+
+
 static void
 mx_upstream_exit_process(mx_cycle_t *cycle)
 {
     mx_upstream_keepalive_t  *ka, *next;
+    mx_upstream_rr_peer_t    *peer;
     mx_uint_t                 i;
 
     mx_unused(cycle);
+
+    for (peer = mx_upstream_ssl_peers; peer; peer = peer->ssl_next) {
+        SSL_SESSION_free(peer->ssl_session);
+        peer->ssl_session = NULL;
+    }
+
+    mx_upstream_ssl_peers = NULL;
 
     for (ka = mx_upstream_ka_all; ka; ka = next) {
         next = ka->next;

@@ -53,7 +53,11 @@ struct mx_upstream_rr_peer_s {
     mx_uint_t                 max_fails;
     time_t                    fail_timeout;
 
+    void                     *ssl_session;   /* SSL_SESSION to resume */
+    mx_upstream_rr_peer_t    *ssl_next;      /* peers holding one */
+
     unsigned                  down:1;
+    unsigned                  config:1;      /* lives with the config */
 };
 
 struct mx_upstream_rr_peers_s {
@@ -109,10 +113,11 @@ mx_upstream_srv_conf_t *mx_upstream_add(mx_conf_t *cf, const mx_str_t *host,
 
 /*
  * At run time (proxy_pass with variables): the "upstream" block named
- * host (port 0), or the group proxy_pass made for host:port; NULL.
+ * host (port 0), or the group proxy_pass made for host:port (port 0:
+ * default_port); NULL.
  */
 mx_upstream_srv_conf_t *mx_upstream_find(mx_http_request_t *r,
-    const mx_str_t *host, in_port_t port);
+    const mx_str_t *host, in_port_t port, in_port_t default_port);
 
 /*
  * At run time: a group of one peer for an address given literally
@@ -246,11 +251,12 @@ void mx_upstream_rr_free_peer(mx_upstream_rr_peer_data_t *rrp,
 /* ------------------------------------------------------ keepalive */
 
 /*
- * Takes an idle connection to sa from the group's pool: the connection
- * with its handlers and timers cleared, c->idle reset, or NULL.
+ * Takes an idle connection to sa from the group's pool, a TLS one
+ * (mx_ssl_conn_get()) when ssl, else a plain one: the connection with its
+ * handlers and timers cleared, c->idle reset, or NULL.
  */
 mx_connection_t *mx_upstream_keepalive_get(mx_upstream_srv_conf_t *us,
-    const struct sockaddr *sa, socklen_t socklen);
+    const struct sockaddr *sa, socklen_t socklen, int ssl);
 
 /*
  * Gives a connection whose response is complete to the group's pool
@@ -261,6 +267,13 @@ mx_connection_t *mx_upstream_keepalive_get(mx_upstream_srv_conf_t *us,
  */
 void mx_upstream_keepalive_put(mx_upstream_srv_conf_t *us,
     mx_connection_t *c, const struct sockaddr *sa, socklen_t socklen);
+
+/*
+ * Keeps sess (an SSL_SESSION whose reference is taken over) as the one
+ * to resume with peer, freeing the one before; peer must have config set.
+ * The sessions are freed when the worker exits.
+ */
+void mx_upstream_peer_save_session(mx_upstream_rr_peer_t *peer, void *sess);
 
 /*
  * Adds the $upstream_* variables (defined in mx_http_upstream.c); called

@@ -88,6 +88,7 @@ mx_upstream_rr_build(mx_conf_t *cf, mx_upstream_srv_conf_t *us,
             }
 
             peer[n].server = s[i].name;
+            peer[n].config = 1;
             peer[n].weight = s[i].weight;
             peer[n].effective_weight = s[i].weight;
             peer[n].current_weight = 0;
