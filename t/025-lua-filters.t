@@ -655,3 +655,61 @@ uri
 GET
 --- no_error_log
 [error]
+
+
+
+=== TEST 34: ngx.exit(status) in a header filter goes to the location's error_page
+--- config
+    location /t {
+        error_page 403 /err;
+        content_by_lua_block { ngx.say("body") }
+        header_filter_by_lua_block { ngx.exit(403) }
+    }
+    location = /err { return 200 "error page\n"; }
+--- request
+GET /t
+--- error_code: 403
+--- response_body
+error page
+
+
+
+=== TEST 35: ... to a named location, for a static file too
+--- config
+    location /static/ {
+        root html;
+        error_page 404 @missing;
+        header_filter_by_lua_block { ngx.exit(404) }
+    }
+    location @missing {
+        content_by_lua_block { ngx.say("named page for ", ngx.var.uri) }
+    }
+--- user_files
+>>> static/f.txt
+file
+--- request
+GET /static/f.txt
+--- error_code: 404
+--- response_body
+named page for /static/f.txt
+
+
+
+=== TEST 36: ... for a proxied response
+--- http_config
+    server {
+        listen 127.0.0.1:$TEST_NGINX_RAND_PORT_1;
+        location / { return 200 "from upstream\n"; }
+    }
+--- config
+    location /t {
+        error_page 502 = /err;
+        proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_1;
+        header_filter_by_lua_block { ngx.exit(502) }
+    }
+    location = /err { return 200 "replaced\n"; }
+--- request
+GET /t
+--- error_code: 200
+--- response_body
+replaced

@@ -441,6 +441,11 @@ struct mx_http_request_s {
     mx_uint_t                   count;          /* references */
     mx_uint_t                   log_index;      /* the log handler to run
                                                    next */
+    mx_uint_t                   filter_finalize_status; /* a header filter
+                                                   replaced the response
+                                                   by this status's error
+                                                   page: finalization goes
+                                                   there */
 
     unsigned                    header_sent:1;
     unsigned                    header_only:1;  /* HEAD, 204, 304 */

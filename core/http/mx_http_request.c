@@ -701,6 +701,27 @@ mx_http_finalize_request(mx_http_request_t *r, int rc)
         return;
     }
 
+    if (r->filter_finalize_status) {
+        /* whatever the handler came to: the error page a header filter
+         * asked for, the response the handler made never went out */
+        rc = (int) r->filter_finalize_status;
+        r->filter_finalize_status = 0;
+
+        r->headers_out.headers.nelts = 0;
+        r->headers_out.status = 0;
+        r->headers_out.status_line.len = 0;
+        r->headers_out.content_type.len = 0;
+        r->headers_out.content_type.data = NULL;
+        r->headers_out.content_type_set = 0;
+        r->headers_out.content_length_n = -1;
+        r->headers_out.location = NULL;
+        r->headers_out.last_modified_time = -1;
+        r->header_only = 0;
+        r->header_sent = 0;
+        r->last_sent = 0;
+        r->out = NULL;
+    }
+
     if (rc == MX_DECLINED) {
         rc = MX_OK;
     }

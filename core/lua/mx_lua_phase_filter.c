@@ -130,9 +130,31 @@ static int
 mx_http_lua_filter_finalize(mx_http_request_t *r, mx_http_lua_ctx_t *ctx,
     mx_int_t code)
 {
-    int  rc;
+    int                       rc;
+    mx_uint_t                 i;
+    mx_http_err_page_t       *err;
+    mx_http_core_loc_conf_t  *clcf;
 
     ctx->filter_finalized = 1;
+
+    clcf = r->loc_conf[mx_http_core_module.ctx_index];
+
+    if (!r->error_page && clcf->error_pages && r->uri_changes == 0) {
+        err = clcf->error_pages->elts;
+
+        for (i = 0; i < clcf->error_pages->nelts; i++) {
+            if (err[i].status == (mx_uint_t) code) {
+                /*
+                 * an error page: a redirect cannot happen inside the
+                 * filter chain of the handler producing the response, so
+                 * this header fails and the request's finalization goes
+                 * to the page instead (as nginx's filter finalization)
+                 */
+                r->filter_finalize_status = (mx_uint_t) code;
+                return MX_ERROR;
+            }
+        }
+    }
 
     r->headers_out.headers.nelts = 0;
     r->headers_out.status = 0;
