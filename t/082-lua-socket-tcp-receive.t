@@ -4,7 +4,7 @@
 # block passes on nginx + lua-nginx-module as well:
 #   TEST_NGINX_BINARY=/usr/sbin/nginx TEST_NGINX_LOAD_MODULES="/usr/lib/nginx/modules/ndk_http_module.so /usr/lib/nginx/modules/ngx_http_lua_module.so" prove -It/lib t/082-lua-socket-tcp-receive.t
 #
-# The peer is a line server of this file (one process per connection)
+# The peer is the line server of t/lib/Moxy/TestPeers.pm (one process per connection)
 # that obeys what it is sent:
 #   echo TEXT          "TEXT\n"
 #   raw TEXT           TEXT with \r and \n unescaped, no newline added
@@ -15,99 +15,13 @@
 #   pid                its pid: one per connection
 
 use Test::Nginx::Socket 'no_plan';
-use IO::Socket::INET ();
-use Socket qw(SOL_SOCKET SO_LINGER);
-use POSIX ();
-
-sub free_port {
-    my $s = IO::Socket::INET->new(Listen => 1, LocalAddr => '127.0.0.1',
-                                  LocalPort => 0, Proto => 'tcp')
-        or die "cannot find a free port: $!\n";
-    my $port = $s->sockport;
-    close $s;
-    return $port;
-}
+use Moxy::TestPeers;
 
 $ENV{TEST_NGINX_TCP_PORT} = free_port();
 $ENV{TEST_NGINX_CLOSED_PORT} = free_port();
-
-# accepts (in the kernel's backlog) and never answers
-our $Silent = IO::Socket::INET->new(Listen => 5, LocalAddr => '127.0.0.1',
-                                    LocalPort => 0, Proto => 'tcp')
-    or die "cannot listen: $!\n";
-$ENV{TEST_NGINX_SILENT_PORT} = $Silent->sockport;
-
-# its accept queue is full: connecting to it hangs
-our $Full = IO::Socket::INET->new(Listen => 1, LocalAddr => '127.0.0.1',
-                                  LocalPort => 0, Proto => 'tcp')
-    or die "cannot listen: $!\n";
-$ENV{TEST_NGINX_FULL_PORT} = $Full->sockport;
-our @FullQueue;
-for (1 .. 16) {
-    my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1',
-                                  PeerPort => $Full->sockport,
-                                  Proto => 'tcp', Timeout => 0.2);
-    last unless $s;
-    push @FullQueue, $s;
-}
-
-# the line server
-our $LineServer = IO::Socket::INET->new(Listen => 64, LocalAddr => '127.0.0.1',
-                                        LocalPort => 0, Proto => 'tcp',
-                                        ReuseAddr => 1)
-    or die "cannot listen: $!\n";
-$ENV{TEST_NGINX_LINE_PORT} = $LineServer->sockport;
-
-sub serve_lines {
-    my $c = shift;
-    $c->autoflush(1);
-    while (defined(my $line = <$c>)) {
-        $line =~ s/\r?\n\z//;
-        if ($line =~ /^echo (.*)/s) {
-            print $c "$1\n";
-        } elsif ($line =~ /^raw (.*)/s) {
-            my $s = $1;
-            $s =~ s/\\r/\r/g;
-            $s =~ s/\\n/\n/g;
-            print $c $s;
-        } elsif ($line =~ /^delay (\d+) (.*)/s) {
-            select(undef, undef, undef, $1 / 1000);
-            print $c "$2\n";
-        } elsif ($line eq 'close') {
-            last;
-        } elsif ($line eq 'reset') {
-            setsockopt($c, SOL_SOCKET, SO_LINGER, pack('ii', 1, 0));
-            last;
-        } elsif ($line =~ /^big (\d+)/) {
-            print $c 'x' x $1;
-        } elsif ($line eq 'pid') {
-            print $c "$$\n";
-        }
-    }
-    close $c;
-}
-
-our $ParentPid = $$;
-our $LinePid = fork();
-die "fork() failed: $!\n" unless defined $LinePid;
-if ($LinePid == 0) {
-    $SIG{CHLD} = 'IGNORE';
-    $SIG{PIPE} = 'IGNORE';
-    while (1) {
-        my $c = $LineServer->accept or next;
-        my $pid = fork();
-        if (defined $pid && $pid == 0) {
-            serve_lines($c);
-            POSIX::_exit(0);
-        }
-        close $c;
-    }
-}
-close $LineServer;
-
-END {
-    kill 'KILL', $LinePid if $$ == $ParentPid && $LinePid;
-}
+$ENV{TEST_NGINX_SILENT_PORT} = silent_peer();
+$ENV{TEST_NGINX_FULL_PORT} = full_peer();
+$ENV{TEST_NGINX_LINE_PORT} = line_server();
 
 no_long_string();
 run_tests();

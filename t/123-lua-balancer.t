@@ -9,17 +9,9 @@
 
 use Test::Nginx::Socket 'no_plan';
 use IO::Socket::INET ();
+use Moxy::TestPeers;
 
 # a port where nothing listens
-sub free_port {
-    my $s = IO::Socket::INET->new(Listen => 1, LocalAddr => '127.0.0.1',
-                                  LocalPort => 0, Proto => 'tcp')
-        or die "cannot find a free port: $!\n";
-    my $port = $s->sockport;
-    close $s;
-    return $port;
-}
-
 $ENV{TEST_NGINX_CLOSED_PORT} = free_port();
 
 # a and b: "?sleep=S" answers after S seconds; X-Peer is echoed
