@@ -1019,15 +1019,13 @@ mx_h1_parse_error(mx_http_request_t *r, enum http_errno err)
 
 
 /*
- * The length of the method at p when it is one nginx takes and
- * http-parser does not know; 0 otherwise.
+ * After http-parser failed on the method: its length when it is one
+ * nginx takes (upper-case letters, '_', '-'); 0 otherwise.
  */
 static size_t
 mx_h1_unknown_method(const u_char *p, size_t len)
 {
-    size_t       i;
-    int          m;
-    const char  *name;
+    size_t  i;
 
     for (i = 0; i < len && i < 32; i++) {
         if (!((p[i] >= 'A' && p[i] <= 'Z') || p[i] == '_' || p[i] == '-')) {
@@ -1037,17 +1035,6 @@ mx_h1_unknown_method(const u_char *p, size_t len)
 
     if (i == 0 || i == len || p[i] != ' ') {
         return 0;
-    }
-
-    for (m = 0; ; m++) {
-        name = http_method_str((enum http_method) m);
-        if (strcmp(name, "<unknown>") == 0) {
-            break;
-        }
-
-        if (strlen(name) == i && memcmp(name, p, i) == 0) {
-            return 0;
-        }
     }
 
     return i;
@@ -1092,20 +1079,26 @@ mx_h1_start_request(mx_h1_conn_t *hc, size_t end)
      * http-parser knows a fixed list. One it does not know is fed to it
      * as "GET " (its callbacks only point past the method).
      */
-    tok = mx_h1_unknown_method(hc->buf + hc->pos, len);
+    tok = 0;
+    n = http_parser_execute(&hc->parser, &mx_h1_settings,
+                            (char *) hc->buf + hc->pos, len);
+    err = HTTP_PARSER_ERRNO(&hc->parser);
+
+    if (err == HPE_INVALID_METHOD) {
+        tok = mx_h1_unknown_method(hc->buf + hc->pos, len);
+    }
 
     if (tok) {
+        /* it failed on the method: no callback has run yet */
+        http_parser_init(&hc->parser, HTTP_REQUEST);
+        hc->parser.data = hc;
+
         (void) http_parser_execute(&hc->parser, &mx_h1_settings, "GET ", 4);
         n = tok + 1;
         n += http_parser_execute(&hc->parser, &mx_h1_settings,
                                  (char *) hc->buf + hc->pos + n, len - n);
-
-    } else {
-        n = http_parser_execute(&hc->parser, &mx_h1_settings,
-                                (char *) hc->buf + hc->pos, len);
+        err = HTTP_PARSER_ERRNO(&hc->parser);
     }
-
-    err = HTTP_PARSER_ERRNO(&hc->parser);
 
     r->request_line.data = hc->buf + hc->pos;
     {
