@@ -194,6 +194,9 @@ struct mx_http_core_loc_conf_s {
     mx_uint_t           keepalive_requests;
     mx_msec_t           client_body_timeout;
     mx_msec_t           send_timeout;
+    mx_uint_t           lingering_close;  /* MX_HTTP_LINGERING_* */
+    mx_msec_t           lingering_time;
+    mx_msec_t           lingering_timeout;
     off_t               client_max_body_size;
     size_t              client_body_buffer_size;
     mx_str_t            client_body_temp_path;  /* absolute */
@@ -300,8 +303,13 @@ typedef struct {
     unsigned            content_type_set:1;
 } mx_http_headers_out_t;
 
+#define MX_HTTP_LINGERING_OFF     0
+#define MX_HTTP_LINGERING_ON      1
+#define MX_HTTP_LINGERING_ALWAYS  2
+
 typedef struct {
     mx_chain_t         *bufs;             /* the body read in memory */
+    mx_chain_t         *free;             /* unbuffered: links to reuse */
     int                 temp_fd;          /* the body in a file, or -1 */
     mx_str_t            temp_path;        /* that file's name */
     off_t               received;         /* body bytes so far */
@@ -348,6 +356,13 @@ typedef struct {
      */
     int       (*take_body)(mx_http_request_t *r, int raw,
                            mx_str_t *preread);
+    /*
+     * Unbuffered body (r->request_body_no_buffering): the reader has sent
+     * on every piece of rb->bufs (now empty); reads what has arrived.
+     * MX_OK: new pieces in rb->bufs, or rb->done; MX_AGAIN: nothing yet,
+     * rb->post_handler is called when there is; or an HTTP status.
+     */
+    int       (*read_unbuffered)(mx_http_request_t *r);
 } mx_http_proto_t;
 
 /* ------------------------------------------------------- request */
@@ -464,6 +479,9 @@ struct mx_http_request_s {
     unsigned                    plain_http:1;
     unsigned                    last_sent:1;    /* last_buf went out */
     unsigned                    body_read:1;    /* body fully consumed */
+    unsigned                    request_body_no_buffering:1; /* the body
+                                                   is passed on piece by
+                                                   piece as it arrives */
     unsigned                    request_complete:1; /* log phase done */
     unsigned                    log_pending:1;  /* a log handler waits */
     unsigned                    fake:1;         /* no client at all: Lua
@@ -551,9 +569,24 @@ int mx_http_internal_redirect(mx_http_request_t *r, const mx_str_t *uri,
  * the request ends. MX_OK when already done (post_handler was called),
  * MX_AGAIN when waiting, or an HTTP status (413, 400, 408, 500) on
  * failure.
+ *
+ * With r->request_body_no_buffering, post_handler is called at once, with
+ * the pieces already received in rb->bufs (in the protocol's buffers),
+ * and again whenever pieces arrive or the body ends (rb->done), until an
+ * error finalizes r. Nothing more is read until the reader has sent
+ * rb->bufs on and called mx_http_read_unbuffered_request_body(): memory
+ * stays bounded and a slow reader slows the client down.
  */
 int mx_http_read_client_body(mx_http_request_t *r,
     mx_http_handler_pt post_handler);
+
+/*
+ * Unbuffered body: the pieces of rb->bufs were sent on; their buffers are
+ * reused. MX_OK with new pieces in rb->bufs or rb->done set, MX_AGAIN
+ * (post_handler comes when there is more), or an HTTP status (400, 408,
+ * 413, 499) to finalize r with.
+ */
+int mx_http_read_unbuffered_request_body(mx_http_request_t *r);
 
 /*
  * Keeps len bytes of body just received (rb->received already counts

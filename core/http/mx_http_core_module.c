@@ -35,6 +35,8 @@ static char *mx_http_core_keepalive_timeout(mx_conf_t *cf,
     mx_command_t *cmd, void *conf);
 static char *mx_http_core_max_body_size(mx_conf_t *cf, mx_command_t *cmd,
     void *conf);
+static char *mx_http_core_lingering_close(mx_conf_t *cf, mx_command_t *cmd,
+    void *conf);
 static char *mx_http_core_large_buffers(mx_conf_t *cf, mx_command_t *cmd,
     void *conf);
 static char *mx_http_core_internal(mx_conf_t *cf, mx_command_t *cmd,
@@ -157,6 +159,20 @@ static mx_command_t  mx_http_core_commands[] = {
       MX_HTTP_MSL|MX_CONF_TAKE1,
       mx_conf_set_msec_slot, MX_HTTP_LOC_CONF_OFFSET,
       offsetof(mx_http_core_loc_conf_t, client_body_timeout), NULL },
+
+    { mx_string("lingering_close"),
+      MX_HTTP_MSL|MX_CONF_TAKE1,
+      mx_http_core_lingering_close, MX_HTTP_LOC_CONF_OFFSET, 0, NULL },
+
+    { mx_string("lingering_time"),
+      MX_HTTP_MSL|MX_CONF_TAKE1,
+      mx_conf_set_msec_slot, MX_HTTP_LOC_CONF_OFFSET,
+      offsetof(mx_http_core_loc_conf_t, lingering_time), NULL },
+
+    { mx_string("lingering_timeout"),
+      MX_HTTP_MSL|MX_CONF_TAKE1,
+      mx_conf_set_msec_slot, MX_HTTP_LOC_CONF_OFFSET,
+      offsetof(mx_http_core_loc_conf_t, lingering_timeout), NULL },
 
     { mx_string("send_timeout"),
       MX_HTTP_MSL|MX_CONF_TAKE1,
@@ -1465,6 +1481,39 @@ mx_http_core_keepalive_timeout(mx_conf_t *cf, mx_command_t *cmd, void *conf)
 
 
 static char *
+mx_http_core_lingering_close(mx_conf_t *cf, mx_command_t *cmd, void *conf)
+{
+    mx_http_core_loc_conf_t  *clcf = conf;
+    mx_str_t                 *value;
+
+    mx_unused(cmd);
+
+    if (clcf->lingering_close != MX_CONF_UNSET_UINT) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    if (mx_str_eq(&value[1], "off") == MX_OK) {
+        clcf->lingering_close = MX_HTTP_LINGERING_OFF;
+
+    } else if (mx_str_eq(&value[1], "on") == MX_OK) {
+        clcf->lingering_close = MX_HTTP_LINGERING_ON;
+
+    } else if (mx_str_eq(&value[1], "always") == MX_OK) {
+        clcf->lingering_close = MX_HTTP_LINGERING_ALWAYS;
+
+    } else {
+        mx_conf_log_error(MX_LOG_EMERG, cf, 0, "invalid value \"%.*s\"",
+                          MX_STR_ARG(value[1]));
+        return MX_CONF_ERROR;
+    }
+
+    return MX_CONF_OK;
+}
+
+
+static char *
 mx_http_core_max_body_size(mx_conf_t *cf, mx_command_t *cmd, void *conf)
 {
     mx_http_core_loc_conf_t  *clcf = conf;
@@ -1799,6 +1848,9 @@ mx_http_core_create_loc_conf(mx_conf_t *cf)
     clcf->keepalive_requests = MX_CONF_UNSET_UINT;
     clcf->client_body_timeout = MX_CONF_UNSET_MSEC;
     clcf->send_timeout = MX_CONF_UNSET_MSEC;
+    clcf->lingering_close = MX_CONF_UNSET_UINT;
+    clcf->lingering_time = MX_CONF_UNSET_MSEC;
+    clcf->lingering_timeout = MX_CONF_UNSET_MSEC;
     clcf->client_max_body_size = -1;
     clcf->client_body_buffer_size = MX_CONF_UNSET_SIZE;
     clcf->server_tokens = MX_CONF_UNSET;
@@ -1888,6 +1940,12 @@ mx_http_core_merge_loc_conf(mx_conf_t *cf, void *parent, void *child)
     mx_conf_merge_msec_value(conf->client_body_timeout,
                              prev->client_body_timeout, 60000);
     mx_conf_merge_msec_value(conf->send_timeout, prev->send_timeout, 60000);
+    mx_conf_merge_uint_value(conf->lingering_close, prev->lingering_close,
+                             MX_HTTP_LINGERING_ON);
+    mx_conf_merge_msec_value(conf->lingering_time, prev->lingering_time,
+                             30000);
+    mx_conf_merge_msec_value(conf->lingering_timeout,
+                             prev->lingering_timeout, 5000);
 
     if (conf->client_max_body_size == -1) {
         conf->client_max_body_size = prev->client_max_body_size == -1

@@ -22,7 +22,8 @@ typedef enum {
     MX_H1_READING_HEADERS = 0,
     MX_H1_PROCESSING,
     MX_H1_DISCARDING,
-    MX_H1_IDLE
+    MX_H1_IDLE,
+    MX_H1_LINGERING
 } mx_h1_state_e;
 
 /*
@@ -71,6 +72,9 @@ typedef struct {
     unsigned             raw:1;          /* the connection is Lua's */
 
     mx_h1_state_e        state;
+
+    mx_msec_t            lingering_end;
+    mx_msec_t            lingering_timeout;
 } mx_h1_conn_t;
 
 static void mx_h1_read_request(mx_connection_t *c);
@@ -79,6 +83,7 @@ static void mx_h1_write_handler(mx_connection_t *c);
 static void mx_h1_body_handler(mx_connection_t *c);
 static void mx_h1_discard_handler(mx_connection_t *c);
 static void mx_h1_close(mx_h1_conn_t *hc);
+static void mx_h1_lingering_handler(mx_connection_t *c);
 static int mx_h1_detach(mx_h1_conn_t *hc, mx_http_request_t *r);
 static void mx_h1_finish(mx_http_request_t *r);
 static int  mx_h1_flush(mx_http_request_t *r);
@@ -93,6 +98,7 @@ static int mx_h1_discard_body(mx_http_request_t *r);
 static void mx_h1_watch_client(mx_http_request_t *r);
 static int mx_h1_take_body(mx_http_request_t *r, int raw,
     mx_str_t *preread);
+static int mx_h1_read_unbuffered(mx_http_request_t *r);
 static void mx_h1_watch_start(mx_h1_conn_t *hc);
 static void mx_h1_client_check(mx_connection_t *c);
 
@@ -103,7 +109,8 @@ static const mx_http_proto_t  mx_h1_proto = {
     mx_h1_read_body,
     mx_h1_discard_body,
     mx_h1_watch_client,
-    mx_h1_take_body
+    mx_h1_take_body,
+    mx_h1_read_unbuffered
 };
 
 static http_parser_settings  mx_h1_settings;
@@ -162,6 +169,75 @@ mx_h1_close(mx_h1_conn_t *hc)
     free(hc->buf);
     hc->buf = NULL;
     mx_conn_close(c);
+}
+
+
+/*
+ * The response is out but the client may still be sending its request
+ * (a body not read): closing now would make the kernel answer with a
+ * reset, which can destroy the response in the client's buffers. So,
+ * as nginx, the sending side is shut and what comes is read and dropped
+ * for up to lingering_time, waiting at most lingering_timeout each time.
+ * hc->r is gone by now.
+ */
+static void
+mx_h1_lingering_close(mx_h1_conn_t *hc, mx_http_core_loc_conf_t *clcf)
+{
+    mx_connection_t  *c = hc->c;
+
+    if (clcf->lingering_close == MX_HTTP_LINGERING_OFF
+        || clcf->lingering_timeout == 0 || c->error || mx_exiting
+        || hc->buf == NULL)
+    {
+        mx_h1_close(hc);
+        return;
+    }
+
+    if (shutdown(c->fd, SHUT_WR) == -1) {
+        mx_h1_close(hc);
+        return;
+    }
+
+    hc->lingering_end = mx_current_msec + clcf->lingering_time;
+    hc->lingering_timeout = clcf->lingering_timeout;
+    hc->state = MX_H1_LINGERING;
+    c->idle = 1;            /* a shutdown does not wait for it */
+
+    c->write_handler = NULL;
+    mx_conn_want_write(c, 0);
+    mx_conn_write_timer(c, 0);
+
+    c->read_handler = mx_h1_lingering_handler;
+    mx_conn_read_timer(c, hc->lingering_timeout);
+    mx_conn_want_read(c, 1);
+}
+
+
+static void
+mx_h1_lingering_handler(mx_connection_t *c)
+{
+    mx_h1_conn_t  *hc = c->data;
+    ssize_t        n;
+    mx_msec_t      left;
+
+    if (c->close || c->read_timedout
+        || mx_current_msec >= hc->lingering_end)
+    {
+        mx_h1_close(hc);
+        return;
+    }
+
+    do {
+        n = mx_conn_recv(c, hc->buf, hc->size);
+    } while (n > 0);
+
+    if (n != MX_AGAIN) {
+        mx_h1_close(hc);
+        return;
+    }
+
+    left = hc->lingering_end - mx_current_msec;
+    mx_conn_read_timer(c, mx_min(left, hc->lingering_timeout));
 }
 
 
@@ -1353,6 +1429,25 @@ mx_h1_feed_body(mx_h1_conn_t *hc)
 }
 
 
+/*
+ * Whether the bytes in the body buffer, all parsed, may be overwritten:
+ * nothing points at them once they are dropped, in the body's temporary
+ * file, or sent on by an unbuffered reader.
+ */
+static int
+mx_h1_body_buf_free(mx_h1_conn_t *hc)
+{
+    mx_http_request_body_t  *rb = hc->r->request_body;
+
+    if (hc->body_pos != hc->body_last) {
+        return 0;
+    }
+
+    return rb == NULL || rb->discard || rb->temp_fd != -1
+           || (hc->r->request_body_no_buffering && rb->bufs == NULL);
+}
+
+
 /* reads more body bytes: MX_OK read some, MX_AGAIN, MX_ERROR/eof */
 static int
 mx_h1_recv_body(mx_h1_conn_t *hc)
@@ -1368,7 +1463,13 @@ mx_h1_recv_body(mx_h1_conn_t *hc)
         }
 
     } else {
-        if (hc->body_buf == NULL || hc->body_last == hc->body_size) {
+        if (hc->body_buf && hc->body_last == hc->body_size
+            && mx_h1_body_buf_free(hc))
+        {
+            hc->body_pos = 0;
+            hc->body_last = 0;
+
+        } else if (hc->body_buf == NULL || hc->body_last == hc->body_size) {
             /* the previous body buffer is referenced by r's body chain */
             clcf = r->loc_conf[mx_http_core_module.ctx_index];
             hc->body_size = clcf->client_body_buffer_size;
@@ -1458,6 +1559,130 @@ mx_h1_body_done(mx_h1_conn_t *hc, int rc)
 }
 
 
+/*
+ * Unbuffered body: parses and reads until there are pieces for the
+ * reader, the body ends (MX_OK either way), nothing is there (MX_AGAIN,
+ * reading armed) or it fails (an HTTP status). Called only when the
+ * reader holds no pieces, so the buffers may be reused.
+ */
+static int
+mx_h1_body_pump(mx_h1_conn_t *hc)
+{
+    mx_http_request_t        *r = hc->r;
+    mx_http_request_body_t   *rb = r->request_body;
+    mx_http_core_loc_conf_t  *clcf;
+    int                       rc;
+
+    for ( ;; ) {
+        rc = mx_h1_feed_body(hc);
+
+        if (rc == MX_OK) {
+            hc->c->read_handler = NULL;
+            mx_conn_want_read(hc->c, 0);
+            mx_conn_read_timer(hc->c, 0);
+            hc->c->log.action = NULL;
+
+            r->body_read = 1;
+            rb->done = 1;
+            rb->rest = 0;
+
+            if (hc->watch_client) {
+                mx_h1_watch_start(hc);
+            }
+
+            return MX_OK;
+        }
+
+        if (rc != MX_AGAIN) {
+            return rc;
+        }
+
+        if (rb->bufs) {
+            mx_conn_want_read(hc->c, 0);
+            mx_conn_read_timer(hc->c, 0);
+            return MX_OK;
+        }
+
+        rc = mx_h1_recv_body(hc);
+
+        if (rc == MX_AGAIN) {
+            clcf = r->loc_conf[mx_http_core_module.ctx_index];
+            mx_conn_want_read(hc->c, 1);
+            mx_conn_read_timer(hc->c, clcf->client_body_timeout);
+            return MX_AGAIN;
+        }
+
+        if (rc == MX_ERROR) {
+            mx_log_error(MX_LOG_INFO, &hc->c->log, 0,
+                         "client prematurely closed connection");
+            return MX_HTTP_CLIENT_CLOSED_REQUEST;
+        }
+    }
+}
+
+
+static void
+mx_h1_unbuffered_handler(mx_h1_conn_t *hc)
+{
+    mx_http_request_t       *r = hc->r;
+    mx_http_request_body_t  *rb = r->request_body;
+    int                      rc;
+
+    if (hc->c->read_timedout) {
+        mx_log_error(MX_LOG_INFO, &hc->c->log, ETIMEDOUT,
+                     "client timed out");
+        mx_h1_body_done(hc, 408);
+        return;
+    }
+
+    if (rb->bufs) {
+        /* the reader is still sending the last pieces on */
+        mx_conn_want_read(hc->c, 0);
+        return;
+    }
+
+    rc = mx_h1_body_pump(hc);
+
+    if (rc == MX_AGAIN) {
+        return;
+    }
+
+    if (rc != MX_OK) {
+        mx_h1_body_done(hc, rc);
+        return;
+    }
+
+    rb->post_handler(r);
+}
+
+
+static int
+mx_h1_read_unbuffered(mx_http_request_t *r)
+{
+    mx_h1_conn_t            *hc = r->connection->data;
+    mx_http_request_body_t  *rb = r->request_body;
+    int                      rc;
+
+    if (rb->done) {
+        return MX_OK;
+    }
+
+    rc = mx_h1_body_pump(hc);
+
+    if (rc != MX_OK && rc != MX_AGAIN) {
+        /* r is finalized with rc: the rest of the body is not read */
+        hc->c->read_handler = NULL;
+        mx_conn_want_read(hc->c, 0);
+        mx_conn_read_timer(hc->c, 0);
+        hc->c->log.action = NULL;
+        r->keepalive = 0;
+        r->body_read = 1;
+    }
+
+    return rc;
+}
+
+
 static void
 mx_h1_body_handler(mx_connection_t *c)
 {
@@ -1465,6 +1690,11 @@ mx_h1_body_handler(mx_connection_t *c)
     mx_http_request_t        *r = hc->r;
     mx_http_core_loc_conf_t  *clcf;
     int                       rc;
+
+    if (r->request_body_no_buffering) {
+        mx_h1_unbuffered_handler(hc);
+        return;
+    }
 
     if (c->read_timedout) {
         mx_log_error(MX_LOG_INFO, &c->log, ETIMEDOUT, "client timed out");
@@ -1527,6 +1757,24 @@ mx_h1_read_body(mx_http_request_t *r)
 
     hc->c->log.action = "reading client request body";
     hc->c->read_handler = mx_h1_body_handler;
+
+    if (r->request_body_no_buffering) {
+        rc = mx_h1_body_pump(hc);
+        if (rc == MX_OK && r->body_read) {
+            return MX_OK;
+        }
+
+        if (rc == MX_OK || rc == MX_AGAIN) {
+            return MX_AGAIN;
+        }
+
+        hc->c->read_handler = NULL;
+        mx_conn_want_read(hc->c, 0);
+        mx_conn_read_timer(hc->c, 0);
+        r->keepalive = 0;
+        return rc;
+    }
+
     mx_h1_body_handler(hc->c);
 
     return MX_AGAIN;
@@ -1559,12 +1807,29 @@ mx_http_read_client_body(mx_http_request_t *r,
     r->request_body = rb;
 
     rc = r->proto->read_body(r);
-    if (rc == MX_OK) {
+    if (rc == MX_OK || (rc == MX_AGAIN && r->request_body_no_buffering)) {
         post_handler(r);
         return MX_OK;
     }
 
     return rc;
+}
+
+
+int
+mx_http_read_unbuffered_request_body(mx_http_request_t *r)
+{
+    mx_http_request_body_t  *rb = r->request_body;
+    mx_chain_t              *cl;
+
+    if (rb->bufs) {
+        for (cl = rb->bufs; cl->next; cl = cl->next) { /* void */ }
+        cl->next = rb->free;
+        rb->free = rb->bufs;
+        rb->bufs = NULL;
+    }
+
+    return r->proto->read_unbuffered(r);
 }
 
 
@@ -2481,7 +2746,7 @@ mx_h1_finish(mx_http_request_t *r)
     mx_connection_t *c = hc->c;
     mx_http_core_loc_conf_t  *clcf;
     size_t          rest;
-    unsigned        keepalive;
+    unsigned        keepalive, linger;
 
     hc->watch_client = 0;
     r->client_abort_handler = NULL;
@@ -2490,6 +2755,8 @@ mx_h1_finish(mx_http_request_t *r)
         c->read_handler = NULL;
         mx_conn_want_read(c, 0);
     }
+
+    clcf = r->loc_conf[mx_http_core_module.ctx_index];
 
     if (!r->body_read && !hc->message_complete) {
         if (!r->keepalive || (r->headers_in.expect_continue
@@ -2500,7 +2767,12 @@ mx_h1_finish(mx_http_request_t *r)
                 (void) mx_h1_detach(hc, r);
             }
 
-            mx_h1_close(hc);
+            if (hc->r) {
+                mx_http_free_request(hc->r);
+                hc->r = NULL;
+            }
+
+            mx_h1_lingering_close(hc, clcf);
             return;
         }
 
@@ -2529,7 +2801,10 @@ mx_h1_finish(mx_http_request_t *r)
     }
 
     keepalive = r->keepalive;
-    clcf = r->loc_conf[mx_http_core_module.ctx_index];
+    linger = !hc->message_complete && !hc->raw;
+    if (clcf->lingering_close == MX_HTTP_LINGERING_ALWAYS) {
+        linger = 1;
+    }
 
     if (mx_http_log_request(r) == MX_AGAIN) {
         if (mx_h1_detach(hc, r) != MX_OK) {
@@ -2539,6 +2814,16 @@ mx_h1_finish(mx_http_request_t *r)
     }
 
     if (!keepalive || c->error || mx_exiting) {
+        if (linger) {
+            if (hc->r) {
+                mx_http_free_request(hc->r);
+                hc->r = NULL;
+            }
+
+            mx_h1_lingering_close(hc, clcf);
+            return;
+        }
+
         mx_h1_close(hc);
         return;
     }

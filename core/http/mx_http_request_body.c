@@ -7,7 +7,8 @@
  * Keeping a request body, whatever protocol delivers it: pieces stay
  * where the protocol read them while the body fits in
  * client_body_buffer_size; a larger body goes whole to a temporary file
- * in client_body_temp_path, removed when the request ends.
+ * in client_body_temp_path, removed when the request ends. An unbuffered
+ * body's pieces are only lent to the reader, links and all.
  */
 
 static mx_uint_t  mx_http_temp_number;
@@ -156,7 +157,15 @@ mx_http_request_body_save(mx_http_request_t *r, const u_char *data,
 
     clcf = r->loc_conf[mx_http_core_module.ctx_index];
 
-    if (rb->received > (off_t) clcf->client_body_buffer_size) {
+    if (r->request_body_no_buffering) {
+        /* a piece for the reader, which sends it on before more is read */
+        cl = rb->free;
+        if (cl) {
+            rb->free = cl->next;
+            goto append;
+        }
+
+    } else if (rb->received > (off_t) clcf->client_body_buffer_size) {
         if (mx_http_body_to_file(r) != MX_OK) {
             return MX_ERROR;
         }
@@ -169,11 +178,14 @@ mx_http_request_body_save(mx_http_request_t *r, const u_char *data,
         return MX_ERROR;
     }
 
-    b->pos = (u_char *) data;
-    b->last = (u_char *) data + len;
     b->fd = -1;
     cl = (mx_chain_t *) (b + 1);
     cl->buf = b;
+
+append:
+
+    cl->buf->pos = (u_char *) data;
+    cl->buf->last = (u_char *) data + len;
     cl->next = NULL;
 
     for (ll = &rb->bufs; *ll; ll = &(*ll)->next) { /* void */ }

@@ -12,7 +12,7 @@
 typedef enum {
     MX_PROXY_HDR_VALUE = 0,       /* a (complex) value; empty: not sent */
     MX_PROXY_HDR_BODY_LENGTH,     /* $proxy_internal_body_length */
-    MX_PROXY_HDR_CHUNKED          /* $proxy_internal_chunked: never */
+    MX_PROXY_HDR_CHUNKED          /* $proxy_internal_chunked */
 } mx_proxy_hdr_kind_e;
 
 typedef struct {

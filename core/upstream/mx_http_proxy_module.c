@@ -1756,5 +1756,13 @@ mx_http_proxy_handler(mx_http_request_t *r)
     u->create_request = mx_http_proxy_create_request;
     u->process_header = mx_http_proxy_process_header;
 
+    /* a chunked body goes on as it comes only to an HTTP/1.1 upstream */
+    if (!plcf->upstream.request_buffering
+        && (!r->headers_in.chunked
+            || plcf->http_version == MX_HTTP_VERSION_11))
+    {
+        r->request_body_no_buffering = 1;
+    }
+
     return mx_http_upstream_init(r);
 }

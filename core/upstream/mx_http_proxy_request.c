@@ -269,14 +269,20 @@ mx_http_proxy_create_request(mx_http_request_t *r)
 
         case MX_PROXY_HDR_BODY_LENGTH:
             /* nginx sends the client's length even without the body */
-            if (mx_http_proxy_var_body_length(r, &values[i], 0) != MX_OK) {
+            if (u->body_chunked
+                || mx_http_proxy_var_body_length(r, &values[i], 0) != MX_OK)
+            {
                 values[i].len = 0;
             }
             break;
 
         case MX_PROXY_HDR_CHUNKED:
-            /* bodies are read whole first: a Content-Length is sent */
-            values[i].len = 0;
+            /* a body of a length not known yet, passed on as it comes */
+            if (u->body_chunked) {
+                mx_str_set(&values[i], "chunked");
+            } else {
+                values[i].len = 0;
+            }
             break;
 
         default:

@@ -26,6 +26,7 @@ static int mx_http_upstream_ssl_save_session(mx_ssl_conn_t *sc,
     SSL_SESSION *sess);
 static void mx_http_upstream_close_peer(mx_http_upstream_t *u);
 static void mx_http_upstream_send_request(mx_http_upstream_t *u);
+static void mx_http_upstream_watch_answer(mx_http_upstream_t *u);
 static void mx_http_upstream_header_handler(mx_connection_t *c);
 static void mx_http_upstream_process_response(mx_http_upstream_t *u);
 static int mx_http_upstream_parse_body_piece(mx_http_upstream_t *u,
@@ -125,12 +126,22 @@ mx_http_upstream_init(mx_http_request_t *r)
 
     u = mx_http_upstream_get(r);
 
+    if (u->body_started) {
+        /* again, after the upstream's name was resolved */
+        mx_http_upstream_start(r);
+        return MX_DONE;
+    }
+
     if (u->conf->pass_request_body
         && (r->headers_in.content_length_n > 0 || r->headers_in.chunked)
         && !r->discard_body
         && (r->request_body == NULL || !r->request_body->discard))
     {
-        /* proxy_request_buffering: the whole body first, always for now */
+        /* the module set r->request_body_no_buffering when it may */
+        u->body_unbuffered = r->request_body_no_buffering
+                             && r->request_body == NULL;
+        r->request_body_no_buffering = u->body_unbuffered;
+
         rc = mx_http_read_client_body(r, mx_http_upstream_body_read);
         if (rc == MX_OK || rc == MX_AGAIN) {
             return MX_DONE;
@@ -138,6 +149,8 @@ mx_http_upstream_init(mx_http_request_t *r)
 
         return rc;
     }
+
+    r->request_body_no_buffering = 0;
 
     rc = mx_http_discard_request_body(r);
     if (rc != MX_OK) {
@@ -149,11 +162,152 @@ mx_http_upstream_init(mx_http_request_t *r)
 }
 
 
+/*
+ * The body is read (buffered), or, unbuffered, the first time: pieces
+ * may be there; later calls say more came or the body ended.
+ */
 static int
 mx_http_upstream_body_read(mx_http_request_t *r)
 {
-    mx_http_upstream_start(r);
+    mx_http_upstream_t  *u;
+
+    u = mx_http_upstream_get(r);
+
+    if (u == NULL || u->finished) {
+        return MX_DONE;
+    }
+
+    if (!u->body_started) {
+        u->body_started = 1;
+        mx_http_upstream_start(r);
+        return MX_DONE;
+    }
+
+    if (u->body_waiting && !u->body_abandoned) {
+        u->body_waiting = 0;
+        mx_http_upstream_send_request(u);
+    }
+
+    /* otherwise the pieces go once what is being sent is out */
     return MX_DONE;
+}
+
+
+/*
+ * The unbuffered body's pieces now in rb->bufs as the pieces to send
+ * (after the request head for a new try), framed as one chunk when the
+ * length is not known, with the last chunk once the body is complete.
+ */
+static int
+mx_http_upstream_body_out(mx_http_upstream_t *u, int head)
+{
+    mx_http_request_t       *r = u->r;
+    mx_http_request_body_t  *rb = r->request_body;
+    mx_http_upstream_out_t  *o;
+    mx_chain_t              *cl;
+    mx_uint_t                n;
+    size_t                   size;
+    u_char                  *p;
+
+    n = 4;
+    size = 0;
+    for (cl = rb->bufs; cl; cl = cl->next) {
+        size += cl->buf->last - cl->buf->pos;
+        n++;
+    }
+
+    if (n > u->out_alloc) {
+        n = mx_max(n, 2 * u->out_alloc);
+        o = mx_palloc(r->pool, n * sizeof(mx_http_upstream_out_t));
+        if (o == NULL) {
+            return MX_ERROR;
+        }
+        u->out = o;
+        u->out_alloc = n;
+    }
+
+    o = u->out;
+    n = 0;
+
+    if (head) {
+        o[n].data = u->request_head.data;
+        o[n].len = u->request_head.len;
+        o[n++].fd = -1;
+    }
+
+    if (u->body_chunked && size) {
+        p = mx_sprint_hex(u->chunk_head, size);
+        *p++ = '\r';
+        *p++ = '\n';
+        o[n].data = u->chunk_head;
+        o[n].len = p - u->chunk_head;
+        o[n++].fd = -1;
+    }
+
+    for (cl = rb->bufs; cl; cl = cl->next) {
+        o[n].data = cl->buf->pos;
+        o[n].len = cl->buf->last - cl->buf->pos;
+        o[n++].fd = -1;
+    }
+
+    if (u->body_chunked && size) {
+        o[n].data = (u_char *) "\r\n";
+        o[n].len = 2;
+        o[n++].fd = -1;
+    }
+
+    if (u->body_chunked && rb->done) {
+        o[n].data = (u_char *) "0\r\n\r\n";
+        o[n].len = 5;
+        o[n++].fd = -1;
+    }
+
+    u->nout = n;
+    u->out_idx = 0;
+    u->out_off = 0;
+    u->body_in_out = rb->bufs != NULL;
+    u->body_all_out = rb->done;
+
+    return MX_OK;
+}
+
+
+/*
+ * Unbuffered: what was in out is written. MX_OK: out has more; MX_AGAIN:
+ * waiting for the client; MX_DONE: the whole request is sent; or an HTTP
+ * status from reading the body.
+ */
+static int
+mx_http_upstream_body_next(mx_http_upstream_t *u)
+{
+    mx_http_request_body_t  *rb = u->r->request_body;
+    int                      rc;
+
+    for ( ;; ) {
+        if (u->body_all_out) {
+            return MX_DONE;
+        }
+
+        if (rb->bufs == NULL || u->body_in_out) {
+            if (u->body_in_out) {
+                u->body_consumed = 1;
+                u->body_in_out = 0;
+            }
+
+            rc = mx_http_read_unbuffered_request_body(u->r);
+            if (rc != MX_OK) {
+                return rc;
+            }
+        }
+
+        if (mx_http_upstream_body_out(u, 0) != MX_OK) {
+            return 500;
+        }
+
+        if (u->nout) {
+            return MX_OK;
+        }
+    }
 }
 
 
@@ -237,8 +391,12 @@ mx_http_upstream_start(mx_http_request_t *r)
         }
     }
 
+    /* the length is not known yet: the body goes chunked */
+    u->body_chunked = u->body_unbuffered && r->headers_in.chunked
+                      && !r->request_body->done;
+
     if (u->create_request(r) != MX_OK
-        || mx_http_upstream_build_out(u) != MX_OK
+        || (!u->body_unbuffered && mx_http_upstream_build_out(u) != MX_OK)
         || mx_upstream_init_peer(r, conf->upstream, &u->rrp) != MX_OK)
     {
         mx_http_finalize_request(r, 500);
@@ -314,6 +472,7 @@ mx_http_upstream_reset(mx_http_upstream_t *u)
     u->connecting = 0;
     u->request_sent = 0;
     u->request_done = 0;
+    u->body_waiting = 0;
     u->cached = 0;
     u->header_done = 0;
     u->status_seen = 0;
@@ -348,6 +507,11 @@ mx_http_upstream_connect(mx_http_upstream_t *u)
 
     mx_http_upstream_reset(u);
     mx_http_upstream_set_action(u, "connecting to upstream");
+
+    if (u->body_unbuffered && mx_http_upstream_body_out(u, 1) != MX_OK) {
+        mx_http_upstream_finalize(u, 500);
+        return;
+    }
 
     rc = mx_upstream_get_peer(&u->rrp);
 
@@ -879,6 +1043,27 @@ mx_http_upstream_write(mx_http_upstream_t *u)
 }
 
 
+/*
+ * While the request is still going, an answer (or a close) from the
+ * upstream is read as it comes: it may not wait for the whole body.
+ */
+static void
+mx_http_upstream_watch_answer(mx_http_upstream_t *u)
+{
+    mx_connection_t  *c = u->peer_c;
+
+    if (u->peer_ssl && !u->body_waiting) {
+        /* TLS: one operation at a time; the answer is read once the
+         * pending write is done */
+        mx_conn_want_read(c, 0);
+        return;
+    }
+
+    c->read_handler = mx_http_upstream_header_handler;
+    mx_conn_want_read(c, 1);
+}
+
+
 static void
 mx_http_upstream_send_request(mx_http_upstream_t *u)
 {
@@ -887,30 +1072,57 @@ mx_http_upstream_send_request(mx_http_upstream_t *u)
 
     mx_http_upstream_set_action(u, "sending request to upstream");
 
-    rc = mx_http_upstream_write(u);
-    u->request_sent = 1;
+    for ( ;; ) {
+        rc = mx_http_upstream_write(u);
+        u->request_sent = 1;
 
-    if (rc == MX_ERROR) {
-        mx_http_upstream_next(u, MX_UPSTREAM_FT_ERROR);
-        return;
-    }
-
-    c->write_handler = mx_http_upstream_send_handler;
-
-    if (rc == MX_AGAIN) {
-        mx_conn_write_timer(c, u->conf->send_timeout);
-
-        if (u->peer_ssl && u->ssl_want == MX_SSL_WANT_READ) {
-            /* TLS must read first: the send goes on when it can */
-            c->read_handler = mx_http_upstream_send_handler;
-            mx_conn_want_write(c, 0);
-            mx_conn_want_read(c, 1);
+        if (rc == MX_ERROR) {
+            mx_http_upstream_next(u, MX_UPSTREAM_FT_ERROR);
             return;
         }
 
-        mx_conn_want_read(c, 0);
-        mx_conn_want_write(c, 1);
-        return;
+        c->write_handler = mx_http_upstream_send_handler;
+
+        if (rc == MX_AGAIN) {
+            mx_conn_write_timer(c, u->conf->send_timeout);
+
+            if (u->peer_ssl && u->ssl_want == MX_SSL_WANT_READ) {
+                /* TLS must read first: the send goes on when it can */
+                c->read_handler = mx_http_upstream_send_handler;
+                mx_conn_want_write(c, 0);
+                mx_conn_want_read(c, 1);
+                return;
+            }
+
+            mx_http_upstream_watch_answer(u);
+            mx_conn_want_write(c, 1);
+            return;
+        }
+
+        if (!u->body_unbuffered) {
+            break;
+        }
+
+        rc = mx_http_upstream_body_next(u);
+
+        if (rc == MX_DONE) {
+            break;
+        }
+
+        if (rc == MX_AGAIN) {
+            /* the client is slower than the upstream */
+            u->body_waiting = 1;
+            c->write_handler = NULL;
+            mx_conn_want_write(c, 0);
+            mx_conn_write_timer(c, 0);
+            mx_http_upstream_watch_answer(u);
+            return;
+        }
+
+        if (rc != MX_OK) {
+            mx_http_upstream_finalize(u, rc);
+            return;
+        }
     }
 
     u->request_done = 1;
@@ -1143,6 +1355,16 @@ mx_http_upstream_header_handler(mx_connection_t *c)
         if (rc == MX_DECLINED) {
             mx_http_upstream_next(u, MX_UPSTREAM_FT_INVALID_HEADER);
             return;
+        }
+
+        if (!u->request_done) {
+            /* answered before the whole body: the rest is not sent, and
+             * the connection cannot be kept */
+            u->body_abandoned = 1;
+            u->body_waiting = 0;
+            c->write_handler = NULL;
+            mx_conn_want_write(c, 0);
+            mx_conn_write_timer(c, 0);
         }
 
         mx_http_upstream_process_response(u);
@@ -1661,6 +1883,7 @@ mx_http_upstream_next(mx_http_upstream_t *u, mx_uint_t ft)
     timeout = conf->next_upstream_timeout;
 
     if (u->rrp.tries == 0
+        || u->body_consumed || u->body_abandoned
         || (conf->next_upstream & ft) != ft
         || (timeout && mx_current_msec - u->peer_start_time >= timeout))
     {

@@ -119,6 +119,8 @@ struct mx_http_upstream_s {
     mx_uint_t                 nout;
     mx_uint_t                 out_idx;
     size_t                    out_off;
+    mx_uint_t                 out_alloc;         /* room in out */
+    u_char                    chunk_head[24];    /* "<hex>\r\n" */
 
     /* the response header */
     http_parser               parser;
@@ -173,6 +175,20 @@ struct mx_http_upstream_s {
     unsigned                  finished:1;
     unsigned                  body_error:1;
     unsigned                  upgraded:1;
+    unsigned                  body_started:1;    /* the body reader was
+                                                    called back once */
+    /* an unbuffered request body (proxy_request_buffering off): sent on
+     * piece by piece as the client sends it, chunked when its length is
+     * not known */
+    unsigned                  body_unbuffered:1;
+    unsigned                  body_chunked:1;
+    unsigned                  body_waiting:1;    /* for the client */
+    unsigned                  body_in_out:1;     /* out has rb->bufs */
+    unsigned                  body_all_out:1;    /* out ends the body */
+    unsigned                  body_consumed:1;   /* pieces were released:
+                                                    no retry now */
+    unsigned                  body_abandoned:1;  /* the upstream answered
+                                                    before the end */
     unsigned                  client_eof;        /* addressed: no bits */
     unsigned                  peer_eof;
 };
