@@ -443,3 +443,63 @@ early
 --- must_die
 --- error_log
 invalid value "sometimes"
+
+
+
+=== TEST 13: 64 MiB through the buffered default: a temporary file, memory stays flat
+--- http_config
+    server {
+        listen 127.0.0.1:$TEST_NGINX_RAND_PORT_1;
+        client_max_body_size 0;
+        location / {
+            return 200 "sunk\n";
+        }
+    }
+    upstream sink {
+        server 127.0.0.1:$TEST_NGINX_RAND_PORT_1;
+        keepalive 2;
+    }
+--- config
+    location /t {
+        client_max_body_size 0;
+        proxy_http_version 1.1;
+        proxy_set_header Connection "";
+        proxy_pass http://sink;
+    }
+
+    location = /client {
+        content_by_lua_block {
+            local function hwm()
+                local f = assert(io.open("/proc/self/status"))
+                local s = f:read("*a")
+                f:close()
+                return tonumber(s:match("VmHWM:%s+(%d+)"))
+            end
+
+            local piece = string.rep("x", 1024 * 1024)
+            local sock = ngx.socket.tcp()
+            sock:settimeout(10000)
+            assert(sock:connect("127.0.0.1", ngx.var.server_port))
+            assert(sock:send("POST /t HTTP/1.1\r\nHost: x\r\n"
+                             .. "Connection: close\r\n"
+                             .. "Content-Length: 67108864\r\n\r\n"))
+            local before = hwm()
+            for i = 1, 64 do
+                assert(sock:send(piece))
+            end
+            local resp = sock:receive("*a")
+            local grown = hwm() - before
+            ngx.say(resp:match("sunk") or resp)
+            ngx.say(grown < 16384 and "flat" or ("grew " .. grown .. " kB"))
+        }
+    }
+--- request
+GET /client
+--- response_body
+sunk
+flat
+--- error_log
+a client request body is buffered to a temporary file
+--- no_error_log
+[error]
+--- timeout: 30
