@@ -503,3 +503,41 @@ a client request body is buffered to a temporary file
 --- no_error_log
 [error]
 --- timeout: 30
+
+
+
+=== TEST 14: a client closing in the middle of its body is logged as nginx does: 400, or the upstream's status once it answered
+--- http_config
+    log_format st "$uri $status";
+    server {
+        listen 127.0.0.1:$TEST_NGINX_RAND_PORT_1;
+        location / { return 200 "x\n"; }
+    }
+--- config
+    access_log logs/st.log st;
+    location /lua { content_by_lua_block { ngx.req.read_body() ngx.say("read") } }
+    location /pb { proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_1; }
+    location /pu { proxy_request_buffering off; proxy_pass http://127.0.0.1:$TEST_NGINX_RAND_PORT_1; }
+    location = /client {
+        access_log off;
+        content_by_lua_block {
+            for _, u in ipairs{"/lua", "/pb", "/pu"} do
+                local sock = ngx.socket.tcp()
+                assert(sock:connect("127.0.0.1", ngx.var.server_port))
+                assert(sock:send("POST " .. u .. " HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nhello"))
+                ngx.sleep(0.1)
+                sock:close()
+                ngx.sleep(0.1)
+            end
+            local f = io.open(ngx.config.prefix() .. "logs/st.log")
+            ngx.print(f:read("*a"))
+        }
+    }
+--- request
+GET /client
+--- response_body
+/lua 400
+/pb 400
+/pu 200
+--- no_error_log
+[error]

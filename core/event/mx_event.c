@@ -242,7 +242,7 @@ mx_accept_cb(struct ev_loop *loop, ev_io *w, int revents)
             return;
         }
 
-        c->pool = mx_pool_create(1024);
+        c->pool = mx_pool_create(512);
         if (c->pool == NULL) {
             free(c);
             close(fd);

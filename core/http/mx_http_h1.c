@@ -1363,6 +1363,14 @@ mx_h1_keepalive_handler(mx_connection_t *c)
         return;
     }
 
+    if (hc->buf == NULL) {
+        hc->buf = malloc(hc->size);
+        if (hc->buf == NULL) {
+            mx_h1_close(hc);
+            return;
+        }
+    }
+
     c->idle = 0;
     c->log.action = "reading client request line";
     c->read_handler = mx_h1_read_request;
@@ -1445,6 +1453,26 @@ mx_h1_body_buf_free(mx_h1_conn_t *hc)
 
     return rb == NULL || rb->discard || rb->temp_fd != -1
            || (hc->r->request_body_no_buffering && rb->bufs == NULL);
+}
+
+
+/*
+ * The client closed (or broke) the connection in the middle of its body:
+ * nothing can be answered; the access log says 400, as nginx's does.
+ */
+static int
+mx_h1_body_closed(mx_h1_conn_t *hc)
+{
+    mx_log_error(MX_LOG_INFO, &hc->c->log, 0,
+                 "client prematurely closed connection");
+
+    hc->c->error = 1;
+
+    if (!hc->r->header_sent) {
+        hc->r->headers_out.status = 400;
+    }
+
+    return MX_HTTP_CLIENT_CLOSED_REQUEST;
 }
 
 
@@ -1613,9 +1641,7 @@ mx_h1_body_pump(mx_h1_conn_t *hc)
         }
 
         if (rc == MX_ERROR) {
-            mx_log_error(MX_LOG_INFO, &hc->c->log, 0,
-                         "client prematurely closed connection");
-            return MX_HTTP_CLIENT_CLOSED_REQUEST;
+            return mx_h1_body_closed(hc);
         }
     }
 }
@@ -1718,9 +1744,7 @@ mx_h1_body_handler(mx_connection_t *c)
         }
 
         if (rc == MX_ERROR) {
-            mx_log_error(MX_LOG_INFO, &c->log, 0,
-                         "client prematurely closed connection");
-            mx_h1_body_done(hc, MX_HTTP_CLIENT_CLOSED_REQUEST);
+            mx_h1_body_done(hc, mx_h1_body_closed(hc));
             return;
         }
     }
@@ -1904,7 +1928,7 @@ mx_h1_discard_handler(mx_connection_t *c)
     int            rc;
 
     if (c->read_timedout) {
-        mx_h1_close(hc);
+        mx_h1_close_with(hc, 0);
         return;
     }
 
@@ -1920,7 +1944,7 @@ mx_h1_discard_handler(mx_connection_t *c)
         }
 
         if (rc != MX_AGAIN) {
-            mx_h1_close(hc);
+            mx_h1_close_with(hc, 0);
             return;
         }
 
@@ -1934,7 +1958,7 @@ mx_h1_discard_handler(mx_connection_t *c)
         }
 
         if (rc == MX_ERROR) {
-            mx_h1_close(hc);
+            mx_h1_close_with(hc, 0);
             return;
         }
     }
@@ -2863,6 +2887,14 @@ mx_h1_finish(mx_http_request_t *r)
     if (hc->r) {
         mx_http_free_request(r);
         hc->r = NULL;
+    }
+
+    if (rest == 0) {
+        /* an idle connection keeps no buffer: it is taken again when
+         * the next request comes (thousands of idle clients are common) */
+        free(hc->buf);
+        hc->buf = NULL;
+        hc->size = hc->port->default_server->client_header_buffer_size;
     }
     hc->state = MX_H1_IDLE;
 
