@@ -479,13 +479,6 @@ mx_http_proxy_process_header(mx_http_request_t *r)
         key = &h[i].key;
         val = &h[i].value;
 
-        /* http-parser keeps trailing blanks in values */
-        while (val->len && (val->data[val->len - 1] == ' '
-                            || val->data[val->len - 1] == '\t'))
-        {
-            val->len--;
-        }
-
 #define MX_KEY(name)                                                      \
     (key->len == sizeof(name) - 1                                         \
      && mx_strcasecmp_n(key->data, (u_char *) name, sizeof(name) - 1) == 0)

@@ -29,8 +29,6 @@ static void mx_http_upstream_send_request(mx_http_upstream_t *u);
 static void mx_http_upstream_watch_answer(mx_http_upstream_t *u);
 static void mx_http_upstream_header_handler(mx_connection_t *c);
 static void mx_http_upstream_process_response(mx_http_upstream_t *u);
-static int mx_http_upstream_parse_body_piece(mx_http_upstream_t *u,
-    u_char *data, size_t len);
 static void mx_http_upstream_body_handler(mx_connection_t *c);
 static void mx_http_upstream_process_body(mx_http_upstream_t *u);
 static int mx_http_upstream_write_event(mx_http_request_t *r);
@@ -40,7 +38,6 @@ static void mx_http_upstream_cleanup(void *data);
 static u_char *mx_http_upstream_log_handler(mx_log_t *log, u_char *buf,
     size_t len);
 
-static http_parser_settings  mx_http_upstream_settings;
 
 
 /* ------------------------------------------------------- creation */
@@ -454,17 +451,7 @@ mx_http_upstream_client_abort(mx_http_request_t *r)
 static void
 mx_http_upstream_reset(mx_http_upstream_t *u)
 {
-    http_parser_init(&u->parser, HTTP_RESPONSE);
-    u->parser.data = u;
-
-    u->hlast = 0;
-    u->hparsed = 0;
-    u->headers_in.nelts = 0;
-    u->cur = NULL;
-    u->status_n = 0;
-    u->reason = NULL;
-    u->reason_len = 0;
-    u->content_length_n = -1;
+    mx_http_upstream_parse_init(u);
 
     u->out_idx = 0;
     u->out_off = 0;
@@ -474,12 +461,6 @@ mx_http_upstream_reset(mx_http_upstream_t *u)
     u->request_done = 0;
     u->body_waiting = 0;
     u->cached = 0;
-    u->header_done = 0;
-    u->status_seen = 0;
-    u->last_was_value = 0;
-    u->message_done = 0;
-    u->http09 = 0;
-    u->connection_close = 0;
 }
 
 
@@ -1141,167 +1122,6 @@ mx_http_upstream_send_request(mx_http_upstream_t *u)
 
 /* ---------------------------------------------------- the header */
 
-static int
-mx_http_upstream_on_status(http_parser *p, const char *at, size_t len)
-{
-    mx_http_upstream_t  *u = p->data;
-
-    u->status_seen = 1;
-
-    if (u->reason == NULL) {
-        u->reason = (u_char *) at;
-    }
-
-    u->reason_len = (u_char *) at + len - u->reason;
-    return 0;
-}
-
-
-static int
-mx_http_upstream_on_header_field(http_parser *p, const char *at, size_t len)
-{
-    mx_http_upstream_t  *u = p->data;
-
-    u->status_seen = 1;
-
-    if (u->cur == NULL || u->last_was_value) {
-        u->cur = mx_array_push(&u->headers_in);
-        if (u->cur == NULL) {
-            return 1;
-        }
-
-        u->cur->key.data = (u_char *) at;
-        u->cur->key.len = 0;
-        u->cur->value.data = (u_char *) "";
-        u->cur->value.len = 0;
-        u->cur->lowcase_key = NULL;
-        u->cur->hash = 1;
-        u->last_was_value = 0;
-    }
-
-    u->cur->key.len = (u_char *) at + len - u->cur->key.data;
-    return 0;
-}
-
-
-static int
-mx_http_upstream_on_header_value(http_parser *p, const char *at, size_t len)
-{
-    mx_http_upstream_t  *u = p->data;
-
-    if (u->cur == NULL) {
-        return 1;
-    }
-
-    if (!u->last_was_value) {
-        u->cur->value.data = (u_char *) at;
-        u->last_was_value = 1;
-    }
-
-    u->cur->value.len = (u_char *) at + len - u->cur->value.data;
-    return 0;
-}
-
-
-static int
-mx_http_upstream_on_headers_complete(http_parser *p)
-{
-    mx_http_upstream_t  *u = p->data;
-
-    u->status_seen = 1;
-    u->header_done = 1;
-    u->status_n = p->status_code;
-
-    if (p->http_major < 1 || (p->http_major == 1 && p->http_minor == 0)
-        || !http_should_keep_alive(p) || p->status_code == 101)
-    {
-        u->connection_close = 1;
-    }
-
-    http_parser_pause(p, 1);
-
-    /* the answer to HEAD has no body, whatever its header says */
-    return u->r->method == MX_HTTP_HEAD ? 1 : 0;
-}
-
-
-static int
-mx_http_upstream_on_body(http_parser *p, const char *at, size_t len)
-{
-    mx_http_upstream_t  *u = p->data;
-
-    /* decoded data never runs ahead of the input: compact it in place */
-    if ((u_char *) at != u->bbuf + u->out_last) {
-        memmove(u->bbuf + u->out_last, at, len);
-    }
-
-    u->out_last += len;
-    return 0;
-}
-
-
-static int
-mx_http_upstream_on_message_complete(http_parser *p)
-{
-    mx_http_upstream_t  *u = p->data;
-
-    u->message_done = 1;
-    http_parser_pause(p, 1);
-    return 0;
-}
-
-
-/* MX_OK: header complete; MX_AGAIN; MX_DECLINED: invalid (logged) */
-static int
-mx_http_upstream_parse_header(mx_http_upstream_t *u)
-{
-    size_t           n, len;
-    enum http_errno  err;
-    u_char          *pos, *start;
-
-    len = u->hlast - u->hparsed;
-    n = http_parser_execute(&u->parser, &mx_http_upstream_settings,
-                            (char *) u->hbuf + u->hparsed, len);
-    err = HTTP_PARSER_ERRNO(&u->parser);
-
-    if (u->header_done) {
-        u->hparsed += n;
-        return MX_OK;
-    }
-
-    if (err == HPE_OK && n == len) {
-        u->hparsed += n;
-        return MX_AGAIN;
-    }
-
-    if (!u->status_seen) {
-        /* nginx's answer to a response without a status line: HTTP/0.9 */
-        mx_log_error(MX_LOG_ERR, &u->log, 0,
-                     "upstream sent no valid HTTP/1.0 header");
-        u->http09 = 1;
-        u->status_n = 200;
-        u->connection_close = 1;
-        return MX_OK;
-    }
-
-    pos = u->hbuf + u->hparsed + n;
-    if (pos >= u->hbuf + u->hlast) {
-        pos = u->hbuf + u->hlast - 1;
-    }
-
-    start = pos;
-    while (start > u->hbuf && start[-1] != '\n') {
-        start--;
-    }
-
-    mx_log_error(MX_LOG_ERR, &u->log, 0,
-                 "upstream sent invalid header: \"%.*s\\x%02x...\"",
-                 (int) (pos - start), start, (unsigned) *pos);
-
-    return MX_DECLINED;
-}
-
-
 static void
 mx_http_upstream_header_handler(mx_connection_t *c)
 {
@@ -1354,6 +1174,11 @@ mx_http_upstream_header_handler(mx_connection_t *c)
 
         if (rc == MX_DECLINED) {
             mx_http_upstream_next(u, MX_UPSTREAM_FT_INVALID_HEADER);
+            return;
+        }
+
+        if (rc == MX_ERROR) {
+            mx_http_upstream_finalize(u, 500);
             return;
         }
 
@@ -1550,9 +1375,7 @@ mx_http_upstream_process_response(mx_http_upstream_t *u)
         left = u->hlast - u->hparsed;
         memcpy(u->bbuf, u->hbuf + u->hparsed, left);
 
-        http_parser_pause(&u->parser, 0);
-
-        if (mx_http_upstream_parse_body_piece(u, u->bbuf, left) != MX_OK) {
+        if (mx_http_upstream_parse_body(u, u->bbuf, left) != MX_OK) {
             u->body_error = 1;
         }
     }
@@ -1564,58 +1387,6 @@ mx_http_upstream_process_response(mx_http_upstream_t *u)
 
 
 /* ------------------------------------------------------ the body */
-
-/* feeds body bytes (at bbuf + out_last) to the parser; MX_OK, MX_ERROR */
-static int
-mx_http_upstream_parse_body_piece(mx_http_upstream_t *u, u_char *data,
-    size_t len)
-{
-    size_t           n;
-    enum http_errno  err;
-
-    if (u->message_done) {
-        if (len) {
-            u->connection_close = 1;
-        }
-        return MX_OK;
-    }
-
-    if (len == 0) {
-        /* a zero length tells http-parser about EOF: not here */
-        return MX_OK;
-    }
-
-    n = http_parser_execute(&u->parser, &mx_http_upstream_settings,
-                            (char *) data, len);
-
-    if (u->message_done) {
-        if (n < len) {
-            mx_log_error(MX_LOG_WARN, &u->log, 0,
-                         (u->parser.flags & F_CHUNKED)
-                         ? "upstream sent data after final chunk"
-                         : "upstream sent more data than specified in "
-                           "\"Content-Length\" header");
-            u->connection_close = 1;
-        }
-        return MX_OK;
-    }
-
-    err = HTTP_PARSER_ERRNO(&u->parser);
-    if (err != HPE_OK) {
-        if (u->parser.flags & F_CHUNKED) {
-            mx_log_error(MX_LOG_ERR, &u->log, 0,
-                         "upstream sent invalid chunked response");
-        } else {
-            mx_log_error(MX_LOG_ERR, &u->log, 0,
-                         "upstream sent invalid response: %s",
-                         http_errno_description(err));
-        }
-        return MX_ERROR;
-    }
-
-    return MX_OK;
-}
-
 
 /* hands the decoded bytes to the client; MX_OK, MX_AGAIN, MX_ERROR */
 static int
@@ -1794,8 +1565,7 @@ mx_http_upstream_process_body(mx_http_upstream_t *u)
                 continue;
             }
 
-            (void) http_parser_execute(&u->parser,
-                                       &mx_http_upstream_settings, NULL, 0);
+            mx_http_upstream_parse_eof(u);
 
             if (!u->message_done) {
                 mx_log_error(MX_LOG_ERR, &u->log, 0,
@@ -1815,7 +1585,7 @@ mx_http_upstream_process_body(mx_http_upstream_t *u)
             continue;
         }
 
-        if (mx_http_upstream_parse_body_piece(u, u->bbuf + u->out_last, n)
+        if (mx_http_upstream_parse_body(u, u->bbuf + u->out_last, n)
             != MX_OK)
         {
             u->body_error = 1;
@@ -2011,23 +1781,4 @@ mx_http_upstream_log_handler(mx_log_t *log, u_char *buf, size_t len)
     memcpy(ins, up, n);
 
     return p + n;
-}
-
-
-/* ------------------------------------------------------ settings */
-
-__attribute__((constructor)) static void
-mx_http_upstream_init_settings(void)
-{
-    memset(&mx_http_upstream_settings, 0, sizeof(http_parser_settings));
-    mx_http_upstream_settings.on_status = mx_http_upstream_on_status;
-    mx_http_upstream_settings.on_header_field =
-        mx_http_upstream_on_header_field;
-    mx_http_upstream_settings.on_header_value =
-        mx_http_upstream_on_header_value;
-    mx_http_upstream_settings.on_headers_complete =
-        mx_http_upstream_on_headers_complete;
-    mx_http_upstream_settings.on_body = mx_http_upstream_on_body;
-    mx_http_upstream_settings.on_message_complete =
-        mx_http_upstream_on_message_complete;
 }

@@ -5,7 +5,6 @@
 #include "mx_upstream.h"
 #include "mx_ssl.h"
 
-#include <http_parser.h>
 
 /*
  * Running a request against an upstream group over HTTP/1.x: peer choice
@@ -122,14 +121,14 @@ struct mx_http_upstream_s {
     mx_uint_t                 out_alloc;         /* room in out */
     u_char                    chunk_head[24];    /* "<hex>\r\n" */
 
-    /* the response header */
-    http_parser               parser;
+    /* the response header (mx_http_upstream_parse.c) */
     u_char                   *hbuf;
     size_t                    hsize;
     size_t                    hlast;
     size_t                    hparsed;
     mx_array_t                headers_in;        /* mx_table_elt_t */
-    mx_table_elt_t           *cur;
+    mx_uint_t                 http_major;
+    mx_uint_t                 http_minor;
     mx_uint_t                 status_n;
     mx_str_t                  status_line;       /* "200 OK" */
     u_char                   *reason;
@@ -137,6 +136,9 @@ struct mx_http_upstream_s {
     off_t                     content_length_n;
 
     /* the response body */
+    off_t                     body_rest;         /* of the length, or of
+                                                    the chunk */
+    mx_uint_t                 chunk_state;
     u_char                   *bbuf;
     size_t                    bsize;
     size_t                    out_last;          /* decoded bytes to send */
@@ -167,9 +169,11 @@ struct mx_http_upstream_s {
     unsigned                  cached:1;
     unsigned                  header_done:1;     /* headers complete */
     unsigned                  status_seen:1;
-    unsigned                  last_was_value:1;
     unsigned                  message_done:1;
     unsigned                  http09:1;
+    unsigned                  resp_chunked:1;
+    unsigned                  resp_length:1;     /* Content-Length */
+    unsigned                  resp_close:1;      /* Connection: close */
     unsigned                  out_pending:1;     /* client is slow */
     unsigned                  connection_close:1;
     unsigned                  finished:1;
@@ -228,5 +232,22 @@ ssize_t mx_http_upstream_peer_send(mx_http_upstream_t *u, u_char *buf,
 
 /* internal to the upstream files: ends the upstream part, finalizes r */
 void mx_http_upstream_finalize_request(mx_http_upstream_t *u, int rc);
+
+/*
+ * Internal: the response (mx_http_upstream_parse.c). parse_init readies u
+ * for a new response. parse_header parses hbuf up to hlast: MX_OK when
+ * the header is complete (hparsed is where the body starts; status_n,
+ * headers_in, the framing and connection_close are set; an HTTP/0.9
+ * answer sets http09), MX_AGAIN, MX_DECLINED (invalid, logged), MX_ERROR
+ * (no memory). parse_body decodes len bytes at data, not before
+ * bbuf + out_last, into bbuf + out_last (out_last grows; message_done is
+ * set at the end): MX_OK or MX_ERROR (logged). parse_eof: the peer
+ * closed; a body up to the close is complete.
+ */
+void mx_http_upstream_parse_init(mx_http_upstream_t *u);
+int mx_http_upstream_parse_header(mx_http_upstream_t *u);
+int mx_http_upstream_parse_body(mx_http_upstream_t *u, u_char *data,
+    size_t len);
+void mx_http_upstream_parse_eof(mx_http_upstream_t *u);
 
 #endif /* MX_HTTP_UPSTREAM_H */
