@@ -605,6 +605,35 @@ int mx_http_request_body_save(mx_http_request_t *r, const u_char *data,
  */
 int mx_http_discard_request_body(mx_http_request_t *r);
 
+/* ------------------------------------------------------- parsing */
+
+/* the bytes of a token (a header name, a method): RFC 9110 tchar */
+extern const uint8_t  mx_http_tchar[256];
+
+/*
+ * One header line from *pos (lines end in LF or CRLF): MX_OK with name
+ * and value (spaces around the value dropped, as nginx does), MX_DONE for
+ * the empty line ending the block, MX_AGAIN when the line is not whole,
+ * MX_ERROR with *bad at the first byte that is wrong. *pos moves past
+ * the line.
+ */
+int mx_http_parse_header_line(u_char **pos, u_char *last, mx_str_t *name,
+    mx_str_t *value, u_char **bad);
+
+typedef struct {
+    mx_uint_t   state;
+    off_t       size;             /* of the chunk, left */
+} mx_http_chunked_t;
+
+/*
+ * A chunked body from *pos up to last (ctx zeroed first): MX_OK with a
+ * run of data (pointing into the input; *pos moves past it), MX_AGAIN
+ * when all the input was used, MX_DONE after the last chunk and the
+ * trailer (*pos is past the body), MX_ERROR on a malformed body.
+ */
+int mx_http_parse_chunked(mx_http_chunked_t *ctx, u_char **pos,
+    u_char *last, mx_str_t *data);
+
 /* finds the location for r->uri in the chosen server; sets loc_conf */
 int mx_http_find_location(mx_http_request_t *r);
 

@@ -1327,9 +1327,11 @@ mx_http_upstream_process_response(mx_http_upstream_t *u)
         }
 
         r->headers_out.status_line.data = p;
-        r->headers_out.status_line.len = snprintf((char *) p, 4, "%03u",
-                                                  (unsigned) (u->status_n
-                                                              % 1000));
+        r->headers_out.status_line.len = 3;
+        p[0] = (u_char) ('0' + u->status_n / 100 % 10);
+        p[1] = (u_char) ('0' + u->status_n / 10 % 10);
+        p[2] = (u_char) ('0' + u->status_n % 10);
+
         if (u->reason_len) {
             p[3] = ' ';
             memcpy(p + 4, u->reason, u->reason_len);

@@ -136,9 +136,8 @@ struct mx_http_upstream_s {
     off_t                     content_length_n;
 
     /* the response body */
-    off_t                     body_rest;         /* of the length, or of
-                                                    the chunk */
-    mx_uint_t                 chunk_state;
+    off_t                     body_rest;         /* of the length */
+    mx_http_chunked_t         chunked;
     u_char                   *bbuf;
     size_t                    bsize;
     size_t                    out_last;          /* decoded bytes to send */

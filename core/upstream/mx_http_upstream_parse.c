@@ -3,44 +3,9 @@
 /*
  * The upstream's response, parsed as nginx's upstream parser takes it:
  * the status line (anything else is an HTTP/0.9 answer), header lines
- * found whole with memchr() and checked against a table, then the body's
- * framing: a length, chunks decoded in place, or up to the close. A header
- * block costs a few instructions per byte, not a call per byte.
+ * (mx_http_parse.c), then the body's framing: a length, chunks decoded
+ * in place, or up to the close.
  */
-
-enum {
-    MX_CHUNK_SIZE_START = 0,
-    MX_CHUNK_SIZE,
-    MX_CHUNK_EXT,
-    MX_CHUNK_SIZE_LF,
-    MX_CHUNK_DATA,
-    MX_CHUNK_DATA_CR,
-    MX_CHUNK_DATA_LF,
-    MX_CHUNK_TRAILER_START,
-    MX_CHUNK_TRAILER,
-    MX_CHUNK_LAST_LF
-};
-
-
-/* RFC 9110 tchar: the bytes of a header name */
-static const uint8_t  mx_http_tchar[256] = {
-    ['!'] = 1, ['#'] = 1, ['$'] = 1, ['%'] = 1, ['&'] = 1, ['\''] = 1,
-    ['*'] = 1, ['+'] = 1, ['-'] = 1, ['.'] = 1, ['^'] = 1, ['_'] = 1,
-    ['`'] = 1, ['|'] = 1, ['~'] = 1,
-    ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1,
-    ['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1,
-    ['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1,
-    ['G'] = 1, ['H'] = 1, ['I'] = 1, ['J'] = 1, ['K'] = 1, ['L'] = 1,
-    ['M'] = 1, ['N'] = 1, ['O'] = 1, ['P'] = 1, ['Q'] = 1, ['R'] = 1,
-    ['S'] = 1, ['T'] = 1, ['U'] = 1, ['V'] = 1, ['W'] = 1, ['X'] = 1,
-    ['Y'] = 1, ['Z'] = 1,
-    ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1,
-    ['g'] = 1, ['h'] = 1, ['i'] = 1, ['j'] = 1, ['k'] = 1, ['l'] = 1,
-    ['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1,
-    ['s'] = 1, ['t'] = 1, ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1,
-    ['y'] = 1, ['z'] = 1,
-};
-
 
 #define mx_http_key_is(key, len, lit)                                         \
     ((len) == sizeof(lit) - 1                                                 \
@@ -58,7 +23,8 @@ mx_http_upstream_parse_init(mx_http_upstream_t *u)
     u->reason_len = 0;
     u->content_length_n = -1;
     u->body_rest = 0;
-    u->chunk_state = MX_CHUNK_SIZE_START;
+    u->chunked.state = 0;
+    u->chunked.size = 0;
 
     u->header_done = 0;
     u->status_seen = 0;
@@ -303,7 +269,8 @@ int
 mx_http_upstream_parse_header(mx_http_upstream_t *u)
 {
     mx_table_elt_t  *h;
-    u_char          *p, *q, *nl, *end, *last;
+    mx_str_t         name, value;
+    u_char          *p, *bad;
     int              rc;
 
     if (!u->status_seen) {
@@ -319,27 +286,24 @@ mx_http_upstream_parse_header(mx_http_upstream_t *u)
         }
     }
 
-    last = u->hbuf + u->hlast;
-
     for ( ;; ) {
         p = u->hbuf + u->hparsed;
 
-        nl = memchr(p, '\n', last - p);
-        if (nl == NULL) {
+        rc = mx_http_parse_header_line(&p, u->hbuf + u->hlast, &name, &value,
+                                       &bad);
+
+        if (rc == MX_AGAIN) {
             return MX_AGAIN;
         }
 
-        end = (nl > p && nl[-1] == '\r') ? nl - 1 : nl;
-
-        if (end == p) {
-            u->hparsed = nl + 1 - u->hbuf;
-            return mx_http_upstream_header_end(u);
+        if (rc == MX_ERROR) {
+            return mx_http_upstream_invalid(u, bad);
         }
 
-        for (q = p; q < end && mx_http_tchar[*q]; q++) { /* void */ }
+        u->hparsed = p - u->hbuf;
 
-        if (q == p || q == end || *q != ':') {
-            return mx_http_upstream_invalid(u, q);
+        if (rc == MX_DONE) {
+            return mx_http_upstream_header_end(u);
         }
 
         h = mx_array_push(&u->headers_in);
@@ -347,28 +311,14 @@ mx_http_upstream_parse_header(mx_http_upstream_t *u)
             return MX_ERROR;
         }
 
-        h->key.data = p;
-        h->key.len = q - p;
+        h->key = name;
+        h->value = value;
         h->lowcase_key = NULL;
         h->hash = 1;
-
-        /* leading blanks go; trailing ones stay, as nginx keeps them */
-        for (q++; q < end && (*q == ' ' || *q == '\t'); q++) { /* void */ }
-
-        h->value.data = q;
-        h->value.len = end - q;
-
-        for ( /* void */ ; q < end; q++) {
-            if (*q == '\0' || *q == '\r') {
-                return mx_http_upstream_invalid(u, q);
-            }
-        }
 
         if (mx_http_upstream_framing(u, h) != MX_OK) {
             return MX_DECLINED;
         }
-
-        u->hparsed = nl + 1 - u->hbuf;
     }
 }
 
@@ -388,131 +338,29 @@ mx_http_upstream_take(mx_http_upstream_t *u, u_char *p, size_t n)
 static int
 mx_http_upstream_chunked(mx_http_upstream_t *u, u_char *p, u_char *end)
 {
-    size_t   n;
-    u_char   c;
-    int      d;
+    mx_str_t  data;
+    int       rc;
 
-    while (p < end) {
+    for ( ;; ) {
+        rc = mx_http_parse_chunked(&u->chunked, &p, end, &data);
 
-        switch (u->chunk_state) {
-
-        case MX_CHUNK_SIZE_START:
-        case MX_CHUNK_SIZE:
-            c = *p;
-            d = (c >= '0' && c <= '9') ? c - '0'
-                : (c >= 'a' && c <= 'f') ? c - 'a' + 10
-                : (c >= 'A' && c <= 'F') ? c - 'A' + 10 : -1;
-
-            if (d >= 0) {
-                if (u->body_rest > (INT64_MAX >> 4)) {
-                    goto invalid;
-                }
-                u->body_rest = u->body_rest * 16 + d;
-                u->chunk_state = MX_CHUNK_SIZE;
-                p++;
-                break;
-            }
-
-            if (u->chunk_state == MX_CHUNK_SIZE_START) {
-                goto invalid;
-            }
-
-            if (c == '\r') {
-                u->chunk_state = MX_CHUNK_SIZE_LF;
-            } else if (c == '\n') {
-                goto size_done;
-            } else if (c == ';' || c == ' ' || c == '\t') {
-                u->chunk_state = MX_CHUNK_EXT;
-            } else {
-                goto invalid;
-            }
-            p++;
-            break;
-
-        case MX_CHUNK_EXT:
-            while (p < end && *p != '\n') {
-                p++;
-            }
-            if (p == end) {
-                break;
-            }
-            goto size_done;
-
-        case MX_CHUNK_SIZE_LF:
-            if (*p != '\n') {
-                goto invalid;
-            }
-
-        size_done:
-
-            p++;
-            u->chunk_state = u->body_rest ? MX_CHUNK_DATA
-                                          : MX_CHUNK_TRAILER_START;
-            break;
-
-        case MX_CHUNK_DATA:
-            n = (size_t) mx_min((off_t) (end - p), u->body_rest);
-            mx_http_upstream_take(u, p, n);
-            p += n;
-            u->body_rest -= n;
-            if (u->body_rest == 0) {
-                u->chunk_state = MX_CHUNK_DATA_CR;
-            }
-            break;
-
-        case MX_CHUNK_DATA_CR:
-            if (*p == '\r') {
-                u->chunk_state = MX_CHUNK_DATA_LF;
-                p++;
-                break;
-            }
-            /* fall through */
-
-        case MX_CHUNK_DATA_LF:
-            if (*p != '\n') {
-                goto invalid;
-            }
-            p++;
-            u->chunk_state = MX_CHUNK_SIZE_START;
-            break;
-
-        case MX_CHUNK_TRAILER_START:
-            if (*p == '\r') {
-                u->chunk_state = MX_CHUNK_LAST_LF;
-                p++;
-                break;
-            }
-
-            if (*p == '\n') {
-                p++;
-                goto done;
-            }
-
-            u->chunk_state = MX_CHUNK_TRAILER;
-            /* fall through */
-
-        case MX_CHUNK_TRAILER:
-            while (p < end && *p != '\n') {
-                p++;
-            }
-            if (p < end) {
-                p++;
-                u->chunk_state = MX_CHUNK_TRAILER_START;
-            }
-            break;
-
-        case MX_CHUNK_LAST_LF:
-            if (*p != '\n') {
-                goto invalid;
-            }
-            p++;
-            goto done;
+        if (rc == MX_OK) {
+            mx_http_upstream_take(u, data.data, data.len);
+            continue;
         }
+
+        if (rc == MX_AGAIN) {
+            return MX_OK;
+        }
+
+        if (rc == MX_DONE) {
+            break;
+        }
+
+        mx_log_error(MX_LOG_ERR, &u->log, 0,
+                     "upstream sent invalid chunked response");
+        return MX_ERROR;
     }
-
-    return MX_OK;
-
-done:
 
     u->message_done = 1;
 
@@ -523,12 +371,6 @@ done:
     }
 
     return MX_OK;
-
-invalid:
-
-    mx_log_error(MX_LOG_ERR, &u->log, 0,
-                 "upstream sent invalid chunked response");
-    return MX_ERROR;
 }
 
 
