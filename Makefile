@@ -29,7 +29,7 @@ CFLAGS     += -std=c11 -Wall -Wextra -Werror $(OPT) -g -D_GNU_SOURCE -DPCRE2_COD
               -DMX_LUALIB_DIR='"$(CURDIR)/lualib/"' \
               $(INCLUDES) $(PKG_CFLAGS) $(SANFLAGS)
 LDFLAGS    += $(SANFLAGS) -rdynamic
-LIBS        = $(PKG_LIBS) -lev -lhttp_parser -lm -ldl -lpthread
+LIBS        = $(PKG_LIBS) -lev -lm -ldl -lpthread
 
 SRCS       := $(wildcard core/*/*.c)
 OBJS       := $(patsubst core/%.c,$(BUILD)/obj/%.o,$(SRCS))

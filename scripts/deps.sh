@@ -6,7 +6,7 @@
 set -e
 
 PKGS="build-essential pkg-config
-libev-dev libluajit2-5.1-dev libhttp-parser-dev libnghttp2-dev libssl-dev
+libev-dev libluajit2-5.1-dev libnghttp2-dev libssl-dev
 libhiredis-dev libpcre2-dev libc-ares-dev lua-cjson check
 perl libtest-base-perl libtext-diff-perl liburi-perl
 libio-socket-ssl-perl redis-server curl openssl"

@@ -18,7 +18,7 @@
 use Test::Nginx::Socket;
 
 repeat_each(1);
-plan tests => repeat_each() * 193;   # see the counting rules in Socket.pm
+plan tests => repeat_each() * 197;   # see the counting rules in Socket.pm
 no_long_string();
 run_tests();
 
@@ -921,3 +921,26 @@ file
 [200, 400, 200, 400, 405]
 --- response_body_like eval
 ["^method=FOO\n\$", "400 Bad Request", "^method=PURGE\n\$", "400 Bad Request", "405 Not Allowed"]
+
+
+
+=== TEST 53: header values keep control bytes nginx keeps; spaces around them go
+--- config
+    location = /a { return 200 "[$http_x_ctl] [$http_x_sp]\n"; }
+--- raw_request eval
+"GET /a HTTP/1.1\r\nHost: x\r\nX-Ctl: a\x01b\x7fc\r\nX-Sp:    v  w   \r\nConnection: close\r\n\r\n"
+--- response_body eval
+"[a\x01b\x7fc] [v  w]\n"
+
+
+
+=== TEST 54: a header line without a colon or with a NUL: 400
+--- config
+    location = /a { return 200 "ok\n"; }
+--- raw_request eval
+["GET /a HTTP/1.1\r\nHost: x\r\nNo colon\r\n\r\n",
+ "GET /a HTTP/1.1\r\nHost: x\r\nX-Nul: a\0b\r\n\r\n"]
+--- error_code eval
+[400, 400]
+--- response_body_like eval
+["400 Bad Request", "400 Bad Request"]
