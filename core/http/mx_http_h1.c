@@ -789,11 +789,7 @@ mx_h1_find_header_end(mx_h1_conn_t *hc)
     p = hc->buf + (hc->scan > hc->pos ? hc->scan : hc->pos);
     end = hc->buf + hc->last;
 
-    for ( /* void */ ; p < end; p++) {
-        if (*p != '\n') {
-            continue;
-        }
-
+    while ((p = memchr(p, '\n', end - p)) != NULL) {
         if (p + 1 < end && p[1] == '\n') {
             return p + 2 - hc->buf;
         }
@@ -801,6 +797,8 @@ mx_h1_find_header_end(mx_h1_conn_t *hc)
         if (p + 2 < end && p[1] == '\r' && p[2] == '\n') {
             return p + 3 - hc->buf;
         }
+
+        p++;
     }
 
     /* resume where a terminator could still start */
