@@ -13,56 +13,177 @@
  * headers_out fields only, as the core serializes them from there.
  */
 
-/* lua-nginx-module escapes what could split a header: in names all but
- * token characters, in values control characters but HT */
-static const char  mx_ffi_name_specials[] = "\"(),/:;<=>?@[\\]{}";
+/*
+ * lua-nginx-module escapes what could split a header as "%XX": in names
+ * all but token characters, in values control characters but HT. The
+ * classes of every byte, filled on first use.
+ */
+#define MX_FFI_ESCAPE_NAME   1
+#define MX_FFI_ESCAPE_VALUE  2
+
+static u_char  mx_ffi_header_escape[256];
 
 
-static int
-mx_ffi_header_name_escape(u_char c)
+static void
+mx_ffi_header_escape_init(void)
 {
-    return c <= 0x20 || c >= 0x7f
-           || memchr(mx_ffi_name_specials, c, sizeof(mx_ffi_name_specials) - 1)
-              != NULL;
+    static const char  specials[] = "\"(),/:;<=>?@[\\]{}";
+    unsigned           c;
+
+    for (c = 0; c < 256; c++) {
+        if (c <= 0x20 || c >= 0x7f
+            || memchr(specials, (int) c, sizeof(specials) - 1) != NULL)
+        {
+            mx_ffi_header_escape[c] |= MX_FFI_ESCAPE_NAME;
+        }
+
+        if ((c < 0x20 && c != '\t') || c == 0x7f) {
+            mx_ffi_header_escape[c] |= MX_FFI_ESCAPE_VALUE;
+        }
+    }
 }
 
 
-static int
-mx_ffi_header_value_escape(u_char c)
+/* the number of bytes of src in class */
+static size_t
+mx_ffi_header_escapes(const u_char *src, size_t len, u_char class)
 {
-    return (c < 0x20 && c != '\t') || c == 0x7f;
+    size_t  i, n;
+
+    /* NUL is escaped in both classes: 0 until the table is filled */
+    if (mx_ffi_header_escape[0] == 0) {
+        mx_ffi_header_escape_init();
+    }
+
+    n = 0;
+
+    for (i = 0; i < len; i++) {
+        n += (mx_ffi_header_escape[src[i]] & class) != 0;
+    }
+
+    return n;
 }
 
 
-#define MX_FFI_HEADER_VALUE      0
+/* mx_strlow() eight bytes at a time (ASCII letters only, as mx_tolower) */
+static void
+mx_ffi_strlow(u_char *dst, const u_char *src, size_t n)
+{
+    uint64_t  w, h, upper;
+
+    for ( /* void */ ; n >= 8; n -= 8, src += 8, dst += 8) {
+        memcpy(&w, src, 8);
+
+        /* bit 7 of each byte in 'A'..'Z': at least 'A', not above 'Z',
+         * and ASCII; bytes cannot carry into each other once masked */
+        h = w & 0x7f7f7f7f7f7f7f7fULL;
+        upper = (h + 0x3f3f3f3f3f3f3f3fULL)
+                & ~(h + 0x2525252525252525ULL)
+                & ~w & 0x8080808080808080ULL;
+
+        w |= upper >> 2;
+        memcpy(dst, &w, 8);
+    }
+
+    while (n--) {
+        *dst++ = mx_tolower(*src);
+        src++;
+    }
+}
+
+
+static const u_char  mx_ffi_hex[] = "0123456789ABCDEF";
+
+
+/* a header name as it goes out, with what the header list keeps of it */
+typedef struct {
+    mx_str_t      key;      /* escaped, NUL-terminated */
+    u_char       *low;      /* key lowercased */
+    mx_uint_t     hash;     /* mx_hash_key_lc(key), never 0 (removed) */
+} mx_ffi_header_name_t;
+
+
 #define MX_FFI_HEADER_RESP_NAME  1   /* "_" becomes "-" */
 #define MX_FFI_HEADER_REQ_NAME   2
 
 
 /*
- * Copies src into the pool (NUL-terminated), escaping unsafe bytes as
- * "%XX" and, in a response header name, turning "_" into "-". MX_OK or
- * MX_ERROR.
+ * Copies the name src into the pool, escaped, with the lowercase form
+ * and the hash the header list needs. MX_OK or MX_ERROR.
  */
 static int
-mx_ffi_header_copy(mx_http_request_t *r, mx_str_t *dst, const u_char *src,
-    size_t len, int mode)
+mx_ffi_header_copy_name(mx_http_request_t *r, mx_ffi_header_name_t *name,
+    const u_char *src, size_t len, int mode)
 {
-    static const u_char  hex[] = "0123456789ABCDEF";
-    size_t               i, n;
-    u_char              *p, c;
-    int                  is_name;
+    size_t      i, n, size;
+    u_char     *p, *q, c;
+    mx_uint_t   hash;
 
-    is_name = (mode != MX_FFI_HEADER_VALUE);
-    n = 0;
+    /* "_" is a token character: never escaped */
+    n = mx_ffi_header_escapes(src, len, MX_FFI_ESCAPE_NAME);
+
+    if (len > (SIZE_MAX - 1) / 6) {
+        return MX_ERROR;
+    }
+
+    size = len + 2 * n;
+
+    /* the key, its NUL and its lowercase form in one piece */
+    p = mx_pnalloc(r->pool, 2 * size + 1);
+    if (p == NULL) {
+        return MX_ERROR;
+    }
+
+    q = p;
 
     for (i = 0; i < len; i++) {
         c = src[i];
-        if (is_name ? (c != '_' && mx_ffi_header_name_escape(c))
-                    : mx_ffi_header_value_escape(c))
-        {
-            n++;
+
+        if (c == '_') {
+            *q++ = (mode == MX_FFI_HEADER_RESP_NAME) ? '-' : '_';
+
+        } else if (mx_ffi_header_escape[c] & MX_FFI_ESCAPE_NAME) {
+            *q++ = '%';
+            *q++ = mx_ffi_hex[c >> 4];
+            *q++ = mx_ffi_hex[c & 0xf];
+
+        } else {
+            *q++ = c;
         }
+    }
+
+    *q++ = '\0';
+
+    name->key.data = p;
+    name->key.len = size;
+    name->low = q;
+
+    hash = 0;
+
+    for (i = 0; i < size; i++) {
+        c = mx_tolower(p[i]);
+        q[i] = c;
+        hash = hash * 31 + c;
+    }
+
+    name->hash = hash ? hash : 1;
+
+    return MX_OK;
+}
+
+
+/* Copies the value src into the pool (NUL-terminated), escaped */
+static int
+mx_ffi_header_copy_value(mx_http_request_t *r, mx_str_t *dst,
+    const u_char *src, size_t len)
+{
+    size_t   i, n;
+    u_char  *p, c;
+
+    n = mx_ffi_header_escapes(src, len, MX_FFI_ESCAPE_VALUE);
+
+    if (len > (SIZE_MAX - 1) / 3) {
+        return MX_ERROR;
     }
 
     p = mx_pnalloc(r->pool, len + 2 * n + 1);
@@ -72,42 +193,29 @@ mx_ffi_header_copy(mx_http_request_t *r, mx_str_t *dst, const u_char *src,
 
     dst->data = p;
 
-    for (i = 0; i < len; i++) {
-        c = src[i];
+    if (n == 0) {
+        memcpy(p, src, len);
+        p += len;
 
-        if (c == '_') {
-            *p++ = (mode == MX_FFI_HEADER_RESP_NAME) ? '-' : '_';
-            continue;
+    } else {
+        for (i = 0; i < len; i++) {
+            c = src[i];
+
+            if (mx_ffi_header_escape[c] & MX_FFI_ESCAPE_VALUE) {
+                *p++ = '%';
+                *p++ = mx_ffi_hex[c >> 4];
+                *p++ = mx_ffi_hex[c & 0xf];
+                continue;
+            }
+
+            *p++ = c;
         }
-
-        if (is_name ? mx_ffi_header_name_escape(c)
-                    : mx_ffi_header_value_escape(c))
-        {
-            *p++ = '%';
-            *p++ = hex[c >> 4];
-            *p++ = hex[c & 0xf];
-            continue;
-        }
-
-        *p++ = c;
     }
 
     *p = '\0';
     dst->len = p - dst->data;
 
     return MX_OK;
-}
-
-
-static mx_uint_t
-mx_ffi_header_hash(const mx_str_t *key)
-{
-    mx_uint_t  hash;
-
-    hash = mx_hash_key_lc(key->data, key->len);
-
-    /* 0 means "removed" */
-    return hash ? hash : 1;
 }
 
 
@@ -134,14 +242,12 @@ mx_ffi_header_clear(mx_http_request_t *r, const mx_str_t *key)
 
 /* as lua-nginx-module's ngx_http_set_header_helper() */
 static int
-mx_ffi_header_set_generic(mx_http_request_t *r, const mx_str_t *key,
-    const mx_str_t *value, int override)
+mx_ffi_header_set_generic(mx_http_request_t *r,
+    const mx_ffi_header_name_t *name, const mx_str_t *value, int override)
 {
-    u_char          *low;
-    mx_uint_t        i, hash, matched;
+    mx_uint_t        i, matched;
     mx_table_elt_t  *h;
-
-    hash = mx_ffi_header_hash(key);
+    const mx_str_t  *key = &name->key;
 
     if (override) {
         matched = 0;
@@ -161,7 +267,7 @@ mx_ffi_header_set_generic(mx_http_request_t *r, const mx_str_t *key,
 
             } else {
                 h[i].value = *value;
-                h[i].hash = hash;
+                h[i].hash = name->hash;
             }
 
             matched = 1;
@@ -179,17 +285,10 @@ mx_ffi_header_set_generic(mx_http_request_t *r, const mx_str_t *key,
         return MX_ERROR;
     }
 
-    low = mx_pnalloc(r->pool, key->len);
-    if (low == NULL) {
-        return MX_ERROR;
-    }
-
-    mx_strlow(low, key->data, key->len);
-
     h->key = *key;
     h->value = *value;
-    h->lowcase_key = low;
-    h->hash = value->len ? hash : 0;
+    h->lowcase_key = name->low;
+    h->hash = value->len ? name->hash : 0;
 
     return MX_OK;
 }
@@ -226,9 +325,10 @@ mx_ffi_parse_length(const mx_str_t *v)
 
 static int
 mx_ffi_header_set(mx_http_request_t *r, mx_http_lua_ctx_t *ctx,
-    const mx_str_t *key, mx_str_t *value, int override)
+    const mx_ffi_header_name_t *name, mx_str_t *value, int override)
 {
-    off_t  len;
+    off_t            len;
+    const mx_str_t  *key = &name->key;
 
     switch (key->len) {
 
@@ -276,7 +376,7 @@ mx_ffi_header_set(mx_http_request_t *r, mx_http_lua_ctx_t *ctx,
         break;
     }
 
-    return mx_ffi_header_set_generic(r, key, value, override);
+    return mx_ffi_header_set_generic(r, name, value, override);
 }
 
 
@@ -286,9 +386,10 @@ mx_ffi_set_resp_header(mx_http_request_t *r, const u_char *key_data,
     mx_ffi_str_t *mvals, size_t mvals_len, int override,
     const char **errmsg)
 {
-    size_t              i;
-    mx_str_t            key, value;
-    mx_http_lua_ctx_t  *ctx;
+    size_t                i;
+    mx_str_t              value;
+    mx_http_lua_ctx_t    *ctx;
+    mx_ffi_header_name_t  key;
 
     if (mx_http_lua_check_fake(r)) {
         return MX_FFI_BAD_CONTEXT;
@@ -306,8 +407,8 @@ mx_ffi_set_resp_header(mx_http_request_t *r, const u_char *key_data,
         return MX_DECLINED;
     }
 
-    if (mx_ffi_header_copy(r, &key, key_data, key_len,
-                           MX_FFI_HEADER_RESP_NAME)
+    if (mx_ffi_header_copy_name(r, &key, key_data, key_len,
+                                MX_FFI_HEADER_RESP_NAME)
         != MX_OK)
     {
         goto nomem;
@@ -321,9 +422,8 @@ mx_ffi_set_resp_header(mx_http_request_t *r, const u_char *key_data,
 
     } else if (mvals) {
         for (i = 0; i < mvals_len; i++) {
-            if (mx_ffi_header_copy(r, &value, mvals[i].data,
-                                   (size_t) mvals[i].len,
-                                   MX_FFI_HEADER_VALUE)
+            if (mx_ffi_header_copy_value(r, &value, mvals[i].data,
+                                         (size_t) mvals[i].len)
                 != MX_OK)
             {
                 goto nomem;
@@ -340,10 +440,7 @@ mx_ffi_set_resp_header(mx_http_request_t *r, const u_char *key_data,
         return MX_OK;
 
     } else {
-        if (mx_ffi_header_copy(r, &value, sval, sval_len,
-                               MX_FFI_HEADER_VALUE)
-            != MX_OK)
-        {
+        if (mx_ffi_header_copy_value(r, &value, sval, sval_len) != MX_OK) {
             goto nomem;
         }
     }
@@ -733,7 +830,7 @@ mx_ffi_req_get_headers(mx_http_request_t *r, mx_ffi_table_elt_t *out,
                     return MX_ERROR;
                 }
 
-                mx_strlow(low, h[i].key.data, h[i].key.len);
+                mx_ffi_strlow(low, h[i].key.data, h[i].key.len);
                 h[i].lowcase_key = low;
             }
 
@@ -917,14 +1014,14 @@ mx_ffi_validate_host(mx_http_request_t *r, const mx_str_t *host,
 
 /* as lua-nginx-module's ngx_http_set_header_helper() for headers_in */
 static int
-mx_ffi_req_header_set_one(mx_http_request_t *r, const mx_str_t *key,
-    const mx_str_t *value, int override)
+mx_ffi_req_header_set_one(mx_http_request_t *r,
+    const mx_ffi_header_name_t *name, const mx_str_t *value, int override)
 {
     off_t            len;
-    u_char          *low;
     mx_str_t         server;
-    mx_uint_t        i, hash;
+    mx_uint_t        i;
     mx_table_elt_t  *h, *matched;
+    const mx_str_t  *key = &name->key;
 
     /* the core's own view first: a bad value changes nothing */
 
@@ -955,7 +1052,6 @@ mx_ffi_req_header_set_one(mx_http_request_t *r, const mx_str_t *key,
         }
     }
 
-    hash = mx_ffi_header_hash(key);
     h = r->headers_in.headers.elts;
 
     if (override) {
@@ -982,13 +1078,6 @@ mx_ffi_req_header_set_one(mx_http_request_t *r, const mx_str_t *key,
         }
     }
 
-    low = mx_pnalloc(r->pool, key->len ? key->len : 1);
-    if (low == NULL) {
-        return MX_ERROR;
-    }
-
-    mx_strlow(low, key->data, key->len);
-
     h = mx_array_push(&r->headers_in.headers);
     if (h == NULL) {
         return MX_ERROR;
@@ -996,8 +1085,8 @@ mx_ffi_req_header_set_one(mx_http_request_t *r, const mx_str_t *key,
 
     h->key = *key;
     h->value = *value;
-    h->lowcase_key = low;
-    h->hash = value->len ? hash : 0;
+    h->lowcase_key = name->low;
+    h->hash = value->len ? name->hash : 0;
 
     /* the push may have moved the array */
     mx_ffi_req_headers_reindex(r);
@@ -1012,8 +1101,9 @@ mx_ffi_req_set_header(mx_http_request_t *r, const u_char *key,
     mx_ffi_str_t *mvals, size_t mvals_len, int override,
     const char **errmsg)
 {
-    size_t    i;
-    mx_str_t  k, v;
+    size_t                i;
+    mx_str_t              v;
+    mx_ffi_header_name_t  k;
 
     if (mx_http_lua_check_fake(r)) {
         return MX_FFI_BAD_CONTEXT;
@@ -1023,7 +1113,7 @@ mx_ffi_req_set_header(mx_http_request_t *r, const u_char *key,
         return MX_DECLINED;
     }
 
-    if (mx_ffi_header_copy(r, &k, key, key_len, MX_FFI_HEADER_REQ_NAME)
+    if (mx_ffi_header_copy_name(r, &k, key, key_len, MX_FFI_HEADER_REQ_NAME)
         != MX_OK)
     {
         goto nomem;
@@ -1031,9 +1121,8 @@ mx_ffi_req_set_header(mx_http_request_t *r, const u_char *key,
 
     if (mvals && mvals_len) {
         for (i = 0; i < mvals_len; i++) {
-            if (mx_ffi_header_copy(r, &v, mvals[i].data,
-                                   (size_t) mvals[i].len,
-                                   MX_FFI_HEADER_VALUE)
+            if (mx_ffi_header_copy_value(r, &v, mvals[i].data,
+                                         (size_t) mvals[i].len)
                 != MX_OK)
             {
                 goto nomem;
@@ -1055,10 +1144,7 @@ mx_ffi_req_set_header(mx_http_request_t *r, const u_char *key,
         v.len = 0;
         v.data = (u_char *) "";
 
-    } else if (mx_ffi_header_copy(r, &v, value, value_len,
-                                  MX_FFI_HEADER_VALUE)
-               != MX_OK)
-    {
+    } else if (mx_ffi_header_copy_value(r, &v, value, value_len) != MX_OK) {
         goto nomem;
     }
 

@@ -58,9 +58,16 @@ mx_ffi_var_get(mx_http_request_t *r, const u_char *name, size_t len,
         return MX_DECLINED;
     }
 
-    mx_strlow(lowcase_buf, name, len);
+    /* names are mostly lowercase already: copied only when not */
+    for (n = 0; n < len; n++) {
+        if (name[n] >= 'A' && name[n] <= 'Z') {
+            mx_strlow(lowcase_buf, name, len);
+            name = lowcase_buf;
+            break;
+        }
+    }
 
-    if (mx_http_variable_get(r, lowcase_buf, len, &v) != MX_OK) {
+    if (mx_http_variable_get(r, name, len, &v) != MX_OK) {
         return MX_DECLINED;
     }
 

@@ -335,6 +335,37 @@ mx_http_lua_balancer_parse(const u_char *addr, size_t len, int port,
 }
 
 
+/* "a.b.c.d:port" as mx_sockaddr_text() writes it, into buf (22 bytes or
+ * more); returns its end */
+static u_char *
+mx_http_lua_balancer_inet_text(const struct sockaddr_in *sin, u_char *buf)
+{
+    u_char        *p;
+    const u_char  *a;
+    mx_uint_t      i, n;
+
+    a = (const u_char *) &sin->sin_addr;
+    p = buf;
+
+    for (i = 0; i < 4; i++) {
+        n = a[i];
+
+        if (n >= 100) {
+            *p++ = (u_char) ('0' + n / 100);
+        }
+
+        if (n >= 10) {
+            *p++ = (u_char) ('0' + n / 10 % 10);
+        }
+
+        *p++ = (u_char) ('0' + n % 10);
+        *p++ = (i < 3) ? '.' : ':';
+    }
+
+    return mx_sprint_uint(p, ntohs(sin->sin_port));
+}
+
+
 int
 mx_ffi_balancer_set_current_peer(mx_http_request_t *r, const u_char *addr,
     size_t addr_len, int port, const char **err)
@@ -382,7 +413,16 @@ mx_ffi_balancer_set_current_peer(mx_http_request_t *r, const u_char *addr,
         peer->name.len = n;
 
     } else {
-        e = mx_sockaddr_text((struct sockaddr *) &ss, text, sizeof(text));
+        if (ss.ss_family == AF_INET) {
+            /* the common case, without the cost of snprintf() */
+            e = mx_http_lua_balancer_inet_text(
+                    (struct sockaddr_in *) &ss, text);
+
+        } else {
+            e = mx_sockaddr_text((struct sockaddr *) &ss, text,
+                                 sizeof(text));
+        }
+
         if (mx_str_dup(r->pool, &peer->name, text, e - text) != MX_OK) {
             *err = "no memory";
             return MX_ERROR;

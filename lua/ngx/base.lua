@@ -109,13 +109,16 @@ do
     -- the -p prefix, with its trailing "/"
     function ngx.config.prefix()
         C.mx_ffi_config_prefix(data, len)
-        return ffi.string(data[0], len[0])
+        -- through a local: a trace cannot return from a tail call to a builtin
+        local ret = ffi.string(data[0], len[0])
+        return ret
     end
 
     -- what `moxy -V` prints after "configure arguments: "
     function ngx.config.nginx_configure()
         C.mx_ffi_config_nginx_configure(data, len)
-        return ffi.string(data[0], len[0])
+        local ret = ffi.string(data[0], len[0])
+        return ret
     end
 end
 

@@ -34,7 +34,9 @@ function _M.encode_base64url(s)
     local slen = #s
     local dst = get_string_buf(floor((slen + 2) / 3) * 4)
     local dlen = C.mx_ffi_encode_base64(s, slen, dst, NO_PADDING + URL)
-    return ffi_str(dst, dlen)
+    -- through a local: a trace cannot return from a tail call to a builtin
+    local ret = ffi_str(dst, dlen)
+    return ret
 end
 
 
@@ -51,7 +53,8 @@ function _M.decode_base64url(s)
         return nil, "invalid input"
     end
 
-    return ffi_str(dst, dlen[0])
+    local ret = ffi_str(dst, dlen[0])
+    return ret
 end
 
 

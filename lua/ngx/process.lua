@@ -80,7 +80,9 @@ function _M.get_master_pid()
         return nil
     end
 
-    return tonumber(pid)
+    -- through a local: a trace cannot return from a tail call to a builtin
+    local ret = tonumber(pid)
+    return ret
 end
 
 

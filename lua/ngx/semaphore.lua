@@ -74,7 +74,9 @@ function _M.new(n)
         return nil, "no memory"
     end
 
-    return setmetatable({ sem = ffi_gc(sem, sema_gc) }, mt)
+    -- through a local: a trace cannot return from a tail call to a builtin
+    local ret = setmetatable({ sem = ffi_gc(sem, sema_gc) }, mt)
+    return ret
 end
 
 
@@ -166,7 +168,8 @@ function _M.count(self)
         error("not a semaphore instance", 2)
     end
 
-    return C.mx_ffi_sema_count(self.sem)
+    local ret = C.mx_ffi_sema_count(self.sem)
+    return ret
 end
 
 

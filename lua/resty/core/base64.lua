@@ -53,7 +53,9 @@ function ngx.encode_base64(s, no_padding)
     local slen = #s
     local dst = get_string_buf(floor((slen + 2) / 3) * 4)
     local dlen = C.mx_ffi_encode_base64(s, slen, dst, flags)
-    return ffi_str(dst, dlen)
+    -- through a local: a trace cannot return from a tail call to a builtin
+    local ret = ffi_str(dst, dlen)
+    return ret
 end
 
 
@@ -70,7 +72,8 @@ function ngx.decode_base64(s)
         return nil
     end
 
-    return ffi_str(dst, dlen[0])
+    local ret = ffi_str(dst, dlen[0])
+    return ret
 end
 
 

@@ -83,7 +83,9 @@ end
 -- repeats the key
 local function escape(s)
     return (gsub(s, "[^%w%-%._~!'%(%)%*]", function (c)
-        return fmt("%%%02X", byte(c))
+        -- through a local: a trace cannot return from a tail call to a builtin
+        local ret = fmt("%%%02X", byte(c))
+        return ret
     end))
 end
 
@@ -215,7 +217,8 @@ local function unsafe_byte(uri)
     end
 
     local shown = gsub(uri, "[%z\1-\31\127-\255]", function (c)
-        return fmt("\\x%02X", byte(c))
+        local ret = fmt("\\x%02X", byte(c))
+        return ret
     end)
 
     return fmt('unsafe byte "0x%02x" in redirect uri "%s"', byte(uri, i),

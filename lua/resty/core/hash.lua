@@ -49,7 +49,9 @@ local function to_str(s)
             return ""
         end
 
-        return tostring(s)
+        -- through a local: a trace cannot return from a tail call to a builtin
+        local ret = tostring(s)
+        return ret
     end
 
     return s
@@ -59,14 +61,16 @@ end
 function ngx.md5_bin(s)
     s = to_str(s)
     C.mx_ffi_md5_bin(s, #s, md5_buf)
-    return ffi_str(md5_buf, MD5_DIGEST_LEN)
+    local ret = ffi_str(md5_buf, MD5_DIGEST_LEN)
+    return ret
 end
 
 
 function ngx.md5(s)
     s = to_str(s)
     C.mx_ffi_md5(s, #s, md5_hex_buf)
-    return ffi_str(md5_hex_buf, MD5_DIGEST_LEN * 2)
+    local ret = ffi_str(md5_hex_buf, MD5_DIGEST_LEN * 2)
+    return ret
 end
 
 
@@ -76,13 +80,15 @@ function ngx.sha1_bin(s)
         error("SHA-1 support missing in Nginx")
     end
 
-    return ffi_str(sha_buf, SHA_DIGEST_LEN)
+    local ret = ffi_str(sha_buf, SHA_DIGEST_LEN)
+    return ret
 end
 
 
 function ngx.crc32_short(s)
     s = to_str(s)
-    return C.mx_ffi_crc32(s, #s)
+    local ret = C.mx_ffi_crc32(s, #s)
+    return ret
 end
 
 
@@ -99,7 +105,8 @@ local function check_string(v, i)
     end
 
     if t == "number" then
-        return tostring(v)
+        local ret = tostring(v)
+        return ret
     end
 
     local ar = getinfo(2, "n")
@@ -122,7 +129,8 @@ function ngx.hmac_sha1(...)
         error("HMAC-SHA1 failed", 2)
     end
 
-    return ffi_str(sha_buf, SHA_DIGEST_LEN)
+    local ret = ffi_str(sha_buf, SHA_DIGEST_LEN)
+    return ret
 end
 
 

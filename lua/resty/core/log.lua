@@ -45,7 +45,9 @@ local function arg_to_str(v, i, fname)
     end
 
     if t == "number" then
-        return tostring(v)
+        -- through a local: a trace cannot return from a tail call to a builtin
+        local ret = tostring(v)
+        return ret
     end
 
     if t == "nil" then
@@ -59,7 +61,8 @@ local function arg_to_str(v, i, fname)
     if t == "table" then
         local mt = getmetatable(v)
         if mt and mt.__tostring then
-            return tostring(v)
+            local ret = tostring(v)
+            return ret
         end
 
         -- level 4: arg_to_str, write, ngx.log/print, their caller
@@ -139,14 +142,17 @@ local function write(r, level, fname, ...)
 end
 
 
-function ngx.log(...)
-    local level = ...
-
+-- The level argument checked and compared with the log's: the level and
+-- the request when the message is to be written, nil when it is filtered
+-- out. Apart from ngx.log, a vararg function (never compiled on its own),
+-- so that the common case runs compiled.
+local function log_level(level, nargs)
     if type(level) ~= "number" then
         local l = tonumber(level)
         if not l then
+            -- level 3: log_level, ngx.log, its caller
             error(fmt("bad argument #1 to 'log' (number expected, got %s)",
-                      select("#", ...) == 0 and "no value" or type(level)), 2)
+                      nargs == 0 and "no value" or type(level)), 3)
         end
 
         level = l
@@ -155,28 +161,39 @@ function ngx.log(...)
     level = floor(level)
 
     if level < 0 or level > 8 then
-        error(fmt("bad argument #1 to 'log' (bad log level: %d)", level), 2)
+        error(fmt("bad argument #1 to 'log' (bad log level: %d)", level), 3)
     end
 
     local r = get_request()
 
-    -- filtered out: the common case, kept cheap and JIT-compiled
     if level > C.mx_ffi_log_level(r) then
-        return
+        return nil
     end
 
-    write(r, level, "log", select(2, ...))
+    return level, r
+end
+
+
+function ngx.log(...)
+    local level, r = log_level((...), select("#", ...))
+    if level then
+        write(r, level, "log", select(2, ...))
+    end
+end
+
+
+-- as log_level() for print(): whether NOTICE is written, and the request
+local function notice_on()
+    local r = get_request()
+    return NOTICE <= C.mx_ffi_log_level(r), r
 end
 
 
 local function print(...)
-    local r = get_request()
-
-    if NOTICE > C.mx_ffi_log_level(r) then
-        return
+    local on, r = notice_on()
+    if on then
+        write(r, NOTICE, "print", ...)
     end
-
-    write(r, NOTICE, "print", ...)
 end
 
 

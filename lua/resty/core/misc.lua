@@ -42,7 +42,9 @@ setmetatable(ngx, {
             return f()
         end
 
-        return rawget(tb, key)
+        -- through a local: a trace cannot return from a tail call to a builtin
+        local ret = rawget(tb, key)
+        return ret
     end,
 
     __newindex = function (tb, key, value)
@@ -51,7 +53,8 @@ setmetatable(ngx, {
             return f(value)
         end
 
-        return rawset(tb, key, value)
+        local ret = rawset(tb, key, value)
+        return ret
     end,
 })
 

@@ -136,18 +136,17 @@ emit = function (r, v)
 end
 
 
-local function echo(r, fname, newline, ...)
-    local n = select("#", ...)
-
+-- The general case: any argument list (args[1..n]), checked first as
+-- lua-nginx-module does, errors raised at level (counted from here).
+local function echo(r, fname, newline, level, n, args)
     for i = 1, n do
-        local v = select(i, ...)
+        local v = args[i]
         local t = type(v)
 
         if t == "table" then
             local ok, err = check_table(v, i, fname)
             if not ok then
-                -- level 3: echo, ngx.say/print, their caller
-                error(err, 3)
+                error(err, level)
             end
 
         elseif t ~= "string" and t ~= "number" and t ~= "nil"
@@ -155,7 +154,7 @@ local function echo(r, fname, newline, ...)
         then
             error(fmt("bad argument #%d to '%s' (string, number, boolean, "
                       .. "nil, ngx.null, or array table expected, but got "
-                      .. "%s)", i, fname, t), 3)
+                      .. "%s)", i, fname, t), level)
         end
     end
 
@@ -169,14 +168,14 @@ local function echo(r, fname, newline, ...)
         end
 
         if rc == FFI_BAD_CONTEXT then
-            error(ffi_str(errmsg[0]), 3)
+            error(ffi_str(errmsg[0]), level)
         end
 
         return nil, ffi_str(errmsg[0])
     end
 
     for i = 1, n do
-        emit(r, (select(i, ...)))
+        emit(r, args[i])
     end
 
     if newline then
@@ -190,69 +189,155 @@ local function echo(r, fname, newline, ...)
 end
 
 
+-- The common case, up to 8 strings and numbers, without a loop, a table
+-- or a vararg function, so that it compiles: ngx.say and ngx.print call
+-- it with their arguments spread over a1..a8.
+
+local function plain(v)
+    local t = type(v)
+    return t == "string" or t == "number"
+end
+
+
+-- a piece after the first (which did the checks)
+local function more(r, v, flags)
+    if type(v) ~= "string" then
+        v = tostring(v)
+    end
+
+    local rc = output(r, v, #v, flags, errmsg)
+    if rc == FFI_AGAIN then
+        flush_pending()
+    end
+end
+
+
+-- flags: NEWLINE for ngx.say, 0 for ngx.print; errors are raised at
+-- level 3, the caller of ngx.say/print
+local function put(flags, fname, n, a1, a2, a3, a4, a5, a6, a7, a8)
+    local r = get_request()
+    if not r then
+        error(no_request_error("no request object found"), 3)
+    end
+
+    if not ((n < 1 or plain(a1)) and (n < 2 or plain(a2))
+            and (n < 3 or plain(a3)) and (n < 4 or plain(a4))
+            and (n < 5 or plain(a5)) and (n < 6 or plain(a6))
+            and (n < 7 or plain(a7)) and (n < 8 or plain(a8)))
+    then
+        -- level 4: echo, put, ngx.say/print, their caller
+        local ok, err = echo(r, fname, flags == NEWLINE, 4, n,
+                             { a1, a2, a3, a4, a5, a6, a7, a8 })
+        return ok, err
+    end
+
+    local len = 0
+    if n > 0 then
+        if type(a1) ~= "string" then
+            a1 = tostring(a1)
+        end
+
+        len = #a1
+    end
+
+    -- the first piece checks the state and prepares the header
+    local rc = output(r, a1, len, n > 1 and 0 or flags, errmsg)
+    if rc ~= FFI_OK then
+        if rc == FFI_AGAIN then
+            -- HEAD with Lua filters (the header goes now, the pieces after
+            -- are dropped), or much output pending with Lua filters
+            flush_pending()
+
+        elseif rc == FFI_BAD_CONTEXT then
+            error(ffi_str(errmsg[0]), 3)
+
+        else
+            return nil, ffi_str(errmsg[0])
+        end
+    end
+
+    if n <= 1 then
+        return 1
+    end
+
+    if n == 2 then
+        more(r, a2, MORE + flags)
+        return 1
+    end
+
+    more(r, a2, MORE)
+
+    if n == 3 then
+        more(r, a3, MORE + flags)
+        return 1
+    end
+
+    more(r, a3, MORE)
+
+    if n == 4 then
+        more(r, a4, MORE + flags)
+        return 1
+    end
+
+    more(r, a4, MORE)
+
+    if n == 5 then
+        more(r, a5, MORE + flags)
+        return 1
+    end
+
+    more(r, a5, MORE)
+
+    if n == 6 then
+        more(r, a6, MORE + flags)
+        return 1
+    end
+
+    more(r, a6, MORE)
+
+    if n == 7 then
+        more(r, a7, MORE + flags)
+        return 1
+    end
+
+    more(r, a7, MORE)
+    more(r, a8, MORE + flags)
+
+    return 1
+end
+
+
 function ngx.say(...)
+    local n = select("#", ...)
+    if n <= 8 then
+        -- not a tail call: put() raises errors at level 3, our caller
+        local ok, err = put(NEWLINE, "say", n, ...)
+        return ok, err
+    end
+
     local r = get_request()
     if not r then
         error(no_request_error("no request object found"), 2)
     end
 
-    -- the common case: one string
-    if select("#", ...) == 1 then
-        local s = ...
-        if type(s) == "string" then
-            local rc = output(r, s, #s, NEWLINE, errmsg)
-            if rc == FFI_OK then
-                return 1
-            end
-
-            if rc == FFI_AGAIN then
-                flush_pending()
-                return 1
-            end
-
-            if rc == FFI_BAD_CONTEXT then
-                error(ffi_str(errmsg[0]), 2)
-            end
-
-            return nil, ffi_str(errmsg[0])
-        end
-    end
-
-    -- not a tail call: echo() raises errors at level 3, our caller
-    local ok, err = echo(r, "say", true, ...)
+    local ok, err = echo(r, "say", true, 3, n, { ... })
     return ok, err
 end
 
 
 function ngx.print(...)
+    local n = select("#", ...)
+    if n <= 8 then
+        local ok, err = put(0, "print", n, ...)
+        return ok, err
+    end
+
     local r = get_request()
     if not r then
         error(no_request_error("no request object found"), 2)
     end
 
-    if select("#", ...) == 1 then
-        local s = ...
-        if type(s) == "string" then
-            local rc = output(r, s, #s, 0, errmsg)
-            if rc == FFI_OK then
-                return 1
-            end
-
-            if rc == FFI_AGAIN then
-                flush_pending()
-                return 1
-            end
-
-            if rc == FFI_BAD_CONTEXT then
-                error(ffi_str(errmsg[0]), 2)
-            end
-
-            return nil, ffi_str(errmsg[0])
-        end
-    end
-
-    -- not a tail call: echo() raises errors at level 3, our caller
-    local ok, err = echo(r, "print", false, ...)
+    local ok, err = echo(r, "print", false, 3, n, { ... })
     return ok, err
 end
 

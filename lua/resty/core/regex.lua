@@ -608,7 +608,9 @@ do
             _pos = 0,
         }
 
-        return setmetatable(re_gmatch_iterator, re_gmatch_iterator_mt)
+        -- through a local: a trace cannot return from a tail call to a builtin
+        local ret = setmetatable(re_gmatch_iterator, re_gmatch_iterator_mt)
+        return ret
     end
 end  -- do
 

@@ -171,7 +171,9 @@ local function check_string(i, v)
     end
 
     if t == "number" then
-        return tostring(v)
+        -- through a local: a trace cannot return from a tail call to a builtin
+        local ret = tostring(v)
+        return ret
     end
 
     error(arg_msg(i, "string", v), 3)
@@ -186,7 +188,8 @@ local function check_integer(i, v)
     end
 
     if n >= 0 then
-        return floor(n)
+        local ret = floor(n)
+        return ret
     end
 
     return -floor(-n)
@@ -292,7 +295,8 @@ do
             return nil
         end
 
-        return ffi_str(namep[0], sizep[0])
+        local ret = ffi_str(namep[0], sizep[0])
+        return ret
     end
 end
 
@@ -357,7 +361,8 @@ function ngx.req.start_time()
         error("no request found")
     end
 
-    return tonumber(C.mx_ffi_req_start_time(r))
+    local ret = tonumber(C.mx_ffi_req_start_time(r))
+    return ret
 end
 
 
@@ -387,7 +392,8 @@ function ngx.req.raw_header(no_req_line)
     local rc = C.mx_ffi_req_raw_header(r, no_req_line and 1 or 0, datap,
                                        sizep, errmsg)
     if rc == FFI_OK then
-        return ffi_str(datap[0], sizep[0])
+        local ret = ffi_str(datap[0], sizep[0])
+        return ret
     end
 
     if rc == FFI_BAD_CONTEXT then
@@ -461,7 +467,8 @@ do
     -- all but letters, digits and -._~!*'()
     local function escape(s)
         return (gsub(s, "[^%w%-%._~!%*'%(%)]", function (c)
-            return format("%%%02X", byte(c))
+            local ret = format("%%%02X", byte(c))
+            return ret
         end))
     end
 
@@ -524,7 +531,8 @@ do
             end
         end
 
-        return concat(parts, "&", 1, i)
+        local ret = concat(parts, "&", 1, i)
+        return ret
     end
 
     function ngx.req.set_uri_args(...)
@@ -695,7 +703,8 @@ end
 
 local req_headers_mt = {
     __index = function (tb, key)
-        return rawget(tb, (gsub(lower(key), "_", "-")))
+        local ret = rawget(tb, (gsub(lower(key), "_", "-")))
+        return ret
     end
 }
 
@@ -953,7 +962,8 @@ function ngx.req.get_body_data(...)
     local sizep = get_size_ptr()
     local rc = C.mx_ffi_req_get_body_data(r, datap, sizep)
     if rc == FFI_OK then
-        return ffi_str(datap[0], sizep[0])
+        local ret = ffi_str(datap[0], sizep[0])
+        return ret
     end
 
     if rc == FFI_BAD_CONTEXT then
@@ -980,7 +990,8 @@ function ngx.req.get_body_file(...)
     local sizep = get_size_ptr()
     local rc = C.mx_ffi_req_get_body_file(r, datap, sizep)
     if rc == FFI_OK then
-        return ffi_str(datap[0], sizep[0])
+        local ret = ffi_str(datap[0], sizep[0])
+        return ret
     end
 
     if rc == FFI_BAD_CONTEXT then

@@ -167,7 +167,9 @@ local function get_resp_header(tb, key)
 
     if n == 1 then
         local v = values[0]
-        return ffi_str(v.data, v.len)
+        -- through a local: a trace cannot return from a tail call to a builtin
+        local ret = ffi_str(v.data, v.len)
+        return ret
     end
 
     if n > 0 then
@@ -201,7 +203,8 @@ do
 
     local headers_mt = {
         __index = function (tb, key)
-            return rawget(tb, (gsub(lower(key), "_", "-")))
+            local ret = rawget(tb, (gsub(lower(key), "_", "-")))
+            return ret
         end
     }
 

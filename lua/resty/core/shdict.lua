@@ -252,10 +252,13 @@ local function fetched_value(buf, len)
             return val
         end
 
-        return ffi_str(buf, len)
+        -- through a local: a trace cannot return from a tail call to a builtin
+        local ret = ffi_str(buf, len)
+        return ret
 
     elseif typ == TNUMBER then
-        return tonumber(num_value[0])
+        local ret = tonumber(num_value[0])
+        return ret
 
     elseif typ == TBOOLEAN then
         return tonumber(buf[0]) ~= 0
@@ -392,7 +395,8 @@ local function shdict_incr(zone, key, value, init, init_ttl)
     end
 
     if not init then
-        return tonumber(num_value[0])
+        local ret = tonumber(num_value[0])
+        return ret
     end
 
     return tonumber(num_value[0]), nil, forcible[0] == 1
@@ -421,7 +425,8 @@ local function shdict_flush_expired(zone, max)
         max = n
     end
 
-    return C.mx_ffi_shdict_flush_expired(zone, max)
+    local ret = C.mx_ffi_shdict_flush_expired(zone, max)
+    return ret
 end
 
 
@@ -507,14 +512,16 @@ end
 local function shdict_capacity(zone)
     zone = check_zone(zone)
 
-    return tonumber(C.mx_ffi_shdict_capacity(zone))
+    local ret = tonumber(C.mx_ffi_shdict_capacity(zone))
+    return ret
 end
 
 
 local function shdict_free_space(zone)
     zone = check_zone(zone)
 
-    return tonumber(C.mx_ffi_shdict_free_space(zone))
+    local ret = tonumber(C.mx_ffi_shdict_free_space(zone))
+    return ret
 end
 
 

@@ -62,7 +62,9 @@ local function escape(s, esc_type)
 
     local dst = get_string_buf(dlen)
     C.mx_ffi_escape_uri(s, slen, dst, esc_type)
-    return ffi_str(dst, dlen)
+    -- through a local: a trace cannot return from a tail call to a builtin
+    local ret = ffi_str(dst, dlen)
+    return ret
 end
 
 
@@ -107,7 +109,8 @@ function ngx.unescape_uri(s)
     local slen = #s
     local dst = get_string_buf(slen)
     local dlen = C.mx_ffi_unescape_uri(s, slen, dst)
-    return ffi_str(dst, dlen)
+    local ret = ffi_str(dst, dlen)
+    return ret
 end
 
 
@@ -180,7 +183,8 @@ function ngx.encode_args(...)
         end
     end
 
-    return concat(parts, "&", 1, i)
+    local ret = concat(parts, "&", 1, i)
+    return ret
 end
 
 
@@ -224,7 +228,8 @@ function ngx.decode_args(...)
     local len = #str
     local count = C.mx_ffi_decode_args_count(str, len, max)
     if count == 0 then
-        return new_tab(0, 0)
+        local ret = new_tab(0, 0)
+        return ret
     end
 
     local out = elts
@@ -286,7 +291,8 @@ function ngx.quote_sql_str(...)
     local dlen = tonumber(C.mx_ffi_sql_quoted_length(s, slen))
     local dst = get_string_buf(dlen)
     dlen = C.mx_ffi_quote_sql_str(s, slen, dst)
-    return ffi_str(dst, dlen)
+    local ret = ffi_str(dst, dlen)
+    return ret
 end
 
 

@@ -64,7 +64,9 @@ local function var_get(self, name)
     end
 
     if rc == FFI_OK then
-        return ffi_str(value_ptr[0], value_len[0])
+        -- not a tail call: a trace cannot return to its caller from one
+        local value = ffi_str(value_ptr[0], value_len[0])
+        return value
     end
 
     if rc == FFI_DECLINED then

@@ -31,7 +31,9 @@ end
 
 
 function worker.pid()
-    return C.mx_ffi_worker_pid()
+    -- through a local: a trace cannot return from a tail call to a builtin
+    local ret = C.mx_ffi_worker_pid()
+    return ret
 end
 
 
@@ -47,7 +49,8 @@ end
 
 
 function worker.count()
-    return C.mx_ffi_worker_count()
+    local ret = C.mx_ffi_worker_count()
+    return ret
 end
 
 
