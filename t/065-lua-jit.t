@@ -120,3 +120,50 @@ GET /t
 37 v300
 aborts: 0, traces: true
 --- skip_eval eval: $::Skip
+
+
+
+=== TEST 3: a cosocket round trip with a keep-alive pool
+--- http_config eval: $::HttpConfig
+--- config eval
+"    location = /peer {
+        return 200 'pong';
+    }
+
+    location /t {
+        content_by_lua_block {
+            local port = ngx.var.server_port
+
+            local function work(i)
+                local sock = ngx.socket.tcp()
+                sock:settimeout(1000)
+                assert(sock:connect('127.0.0.1', port))
+                assert(sock:send('GET /peer HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n'))
+                local line = assert(sock:receive('*l'))
+                local body
+                while true do
+                    local l = assert(sock:receive('*l'))
+                    if l == '' then
+                        break
+                    end
+                end
+                body = assert(sock:receive(4))
+                assert(sock:setkeepalive(10000, 4))
+                return line, body
+            end
+
+            jit.off(work)
+            local line, body
+            for i = 1, 300 do
+                line, body = work(i)
+            end
+            ngx.say(line, ' ', body)
+$::Report
+        }
+    }"
+--- request
+GET /t
+--- response_body
+HTTP/1.1 200 OK pong
+aborts: 0, traces: true
+--- skip_eval eval: $::Skip

@@ -3,6 +3,7 @@
 #include "mx_cycle.h"
 
 #include <arpa/inet.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <netinet/tcp.h>
 #include <sys/un.h>
@@ -17,10 +18,29 @@
  *
  * Data read from the peer goes to s->buf (lua_socket_buffer_size bytes);
  * the receive pattern at work (s->mode) moves what it takes to s->out,
- * the answer handed to Lua. The read buffer never grows: it refills only
- * once the pattern took all of it, so memory grows with the answer only,
- * as data arrives.
+ * the answer handed to Lua, unless the answer lies whole in s->buf (a
+ * line, a size already read): then s->rdata points at it there. The read
+ * buffer never grows: it refills only once the pattern took all of it, so
+ * memory grows with the answer only, as data arrives.
+ *
+ * The sockets die with their Lua objects, whenever the collector gets to
+ * them; their buffers are given back as soon as the connection is closed
+ * or pooled, to a few kept for the next sockets of the worker.
  */
+
+
+#define MX_LUA_SOCKET_FREE_BUFS     32     /* buffers kept, at most */
+#define MX_LUA_SOCKET_FREE_BUF_MAX  16384  /* the largest one kept */
+#define MX_LUA_SOCKET_MSG_SIZE      384
+#define MX_LUA_SOCKET_NERRNO        256    /* errno texts kept */
+
+
+typedef struct mx_lua_socket_free_buf_s  mx_lua_socket_free_buf_t;
+
+struct mx_lua_socket_free_buf_s {
+    mx_lua_socket_free_buf_t  *next;
+    size_t                     size;
+};
 
 
 struct mx_lua_socket_pattern_s {
@@ -76,13 +96,26 @@ static void mx_lua_socket_tcp_collected(mx_lua_socket_waiter_t *w);
 static void mx_lua_socket_tcp_abandoned(void *data);
 static mx_msec_t mx_lua_socket_tcp_send_timeout(mx_lua_socket_tcp_t *s);
 static mx_msec_t mx_lua_socket_tcp_read_timeout(mx_lua_socket_tcp_t *s);
-static const char *mx_lua_socket_tcp_error(int ft, int err, char *buf,
-    size_t size);
+static const char *mx_lua_socket_tcp_error(int ft, int err);
+static const char *mx_lua_socket_tcp_fmt(mx_lua_socket_tcp_t *s,
+    const char *fmt, ...);
 static mx_uint_t mx_lua_socket_tcp_err_level(int err);
 static int mx_lua_socket_tcp_log_errors(mx_http_request_t *r);
 static int mx_lua_socket_tcp_sockopt(int option, int *level, int *name);
 static int mx_lua_socket_tcp_set_str(u_char **p, size_t *size,
     size_t *len, const u_char *data, size_t n);
+static int mx_lua_socket_tcp_set_names(mx_lua_socket_tcp_t *s,
+    const u_char *host, size_t host_len, const u_char *key, size_t key_len,
+    int port);
+static u_char *mx_lua_socket_buf_get(size_t size);
+static void mx_lua_socket_buf_put(u_char *p, size_t size);
+static void mx_lua_socket_tcp_release_bufs(mx_lua_socket_tcp_t *s);
+
+
+static mx_lua_socket_free_buf_t  *mx_lua_socket_free_bufs;
+static mx_uint_t                   mx_lua_socket_nfree_bufs;
+static char                       *mx_lua_socket_errno_texts[
+                                                      MX_LUA_SOCKET_NERRNO];
 
 
 /* ------------------------------------------------------------ objects */
@@ -150,11 +183,10 @@ mx_ffi_socket_tcp_free(mx_lua_socket_tcp_t *s)
         SSL_SESSION_free(s->hs_session);
     }
 
-    free(s->buf);
-    free(s->out);
-    free(s->key);
-    free(s->host);
+    mx_lua_socket_tcp_release_bufs(s);
+    free(s->names_big);
     free(s->ssl_name);
+    free(s->msg);
     free(s);
 }
 
@@ -291,6 +323,7 @@ mx_ffi_req_socket(mx_http_request_t *r, int raw, mx_lua_socket_tcp_t **sp,
     s->request = r;
     s->conf = llcf;
     s->c = c;
+    s->drained = 0;
     s->downstream = 1;
     s->body = raw ? NULL : r->request_body;
     mx_lua_socket_tcp_attach(s);
@@ -310,7 +343,7 @@ mx_ffi_req_socket(mx_http_request_t *r, int raw, mx_lua_socket_tcp_t **sp,
     size = llcf->socket_buffer_size ? llcf->socket_buffer_size : 4096;
     size = mx_max(size, preread.len);
 
-    s->buf = malloc(size);
+    s->buf = mx_lua_socket_buf_get(size);
     if (s->buf == NULL) {
         /* the preread bytes are lost with the socket */
         s->read_closed = 1;
@@ -396,11 +429,10 @@ mx_ffi_socket_tcp_connect(mx_http_request_t *r, mx_lua_socket_tcp_t *s,
     s->pos = s->buf;
     s->last = s->buf;
     s->out_len = 0;
+    s->rdata = NULL;
 
-    if (mx_lua_socket_tcp_set_str(&s->key, &s->key_size, &s->key_len, key,
-                                  key_len) != MX_OK
-        || mx_lua_socket_tcp_set_str(&s->host, &s->host_size, &s->host_len,
-                                     host, host_len) != MX_OK)
+    if (mx_lua_socket_tcp_set_names(s, host, host_len, key, key_len, port)
+        != MX_OK)
     {
         *err = "no memory";
         return MX_ERROR;
@@ -408,10 +440,11 @@ mx_ffi_socket_tcp_connect(mx_http_request_t *r, mx_lua_socket_tcp_t *s,
 
     s->port = port;
 
-    spool = mx_lua_socket_pool_find(key, key_len);
+    spool = mx_lua_socket_pool_find(s->key, s->key_len);
 
     if (spool == NULL && pool_size > 0) {
-        spool = mx_lua_socket_pool_create(key, key_len, pool_size, backlog);
+        spool = mx_lua_socket_pool_create(s->key, s->key_len, pool_size,
+                                          backlog);
         if (spool == NULL) {
             *err = "no memory";
             return MX_ERROR;
@@ -533,18 +566,17 @@ mx_lua_socket_tcp_parse(mx_lua_socket_tcp_t *s)
         sun = (struct sockaddr_un *) &s->sockaddr;
 
         if (len == 0) {
-            snprintf(s->werr, sizeof(s->werr), "failed to parse host name "
-                     "\"%.*s\": no path in the unix domain socket",
-                     (int) s->host_len, (char *) host);
-            s->conn_err = s->werr;
+            s->conn_err = mx_lua_socket_tcp_fmt(s, "failed to parse host "
+                              "name \"%.*s\": no path in the unix domain "
+                              "socket", (int) s->host_len, (char *) host);
             return MX_ERROR;
         }
 
         if (len >= sizeof(sun->sun_path)) {
-            snprintf(s->werr, sizeof(s->werr), "failed to parse host name "
-                     "\"%.*s\": too long path in the unix domain socket",
-                     (int) mx_min(s->host_len, 256), (char *) host);
-            s->conn_err = s->werr;
+            s->conn_err = mx_lua_socket_tcp_fmt(s, "failed to parse host "
+                              "name \"%.*s\": too long path in the unix "
+                              "domain socket",
+                              (int) mx_min(s->host_len, 256), (char *) host);
             return MX_ERROR;
         }
 
@@ -596,10 +628,10 @@ mx_lua_socket_tcp_parse(mx_lua_socket_tcp_t *s)
     }
 
     if (p != host) {
-        snprintf(s->werr, sizeof(s->werr), "failed to parse host name "
-                 "\"%.*s\": invalid IPv6 address",
-                 (int) mx_min(s->host_len, 256), (char *) host);
-        s->conn_err = s->werr;
+        s->conn_err = mx_lua_socket_tcp_fmt(s, "failed to parse host name "
+                                            "\"%.*s\": invalid IPv6 address",
+                                            (int) mx_min(s->host_len, 256),
+                                            (char *) host);
         return MX_ERROR;
     }
 
@@ -620,10 +652,10 @@ mx_lua_socket_tcp_resolve(mx_lua_socket_tcp_t *s)
     name.len = s->host_len;
 
     if (clcf->resolver == NULL) {
-        snprintf(s->werr, sizeof(s->werr),
-                 "no resolver defined to resolve \"%.*s\"",
-                 (int) mx_min(name.len, 256), (char *) name.data);
-        s->conn_err = s->werr;
+        s->conn_err = mx_lua_socket_tcp_fmt(s, "no resolver defined to "
+                                            "resolve \"%.*s\"",
+                                            (int) mx_min(name.len, 256),
+                                            (char *) name.data);
         return MX_ERROR;
     }
 
@@ -638,9 +670,9 @@ mx_lua_socket_tcp_resolve(mx_lua_socket_tcp_t *s)
 
     if (mx_resolve_name(rctx) != MX_OK) {
         mx_resolve_name_done(rctx);
-        snprintf(s->werr, sizeof(s->werr), "%.*s could not be resolved",
-                 (int) mx_min(name.len, 256), (char *) name.data);
-        s->conn_err = s->werr;
+        s->conn_err = mx_lua_socket_tcp_fmt(s, "%.*s could not be resolved",
+                                            (int) mx_min(name.len, 256),
+                                            (char *) name.data);
         return MX_ERROR;
     }
 
@@ -662,12 +694,13 @@ mx_lua_socket_tcp_resolve_handler(mx_resolver_ctx_t *ctx)
     s->rctx = NULL;
 
     if (ctx->state || ctx->naddrs == 0) {
-        snprintf(s->werr, sizeof(s->werr),
-                 "%.*s could not be resolved (%d: %s)",
-                 (int) mx_min(ctx->name.len, 256), (char *) ctx->name.data,
-                 ctx->state, mx_resolver_strerror(ctx->state));
+        s->conn_err = mx_lua_socket_tcp_fmt(s, "%.*s could not be resolved "
+                                            "(%d: %s)",
+                                            (int) mx_min(ctx->name.len, 256),
+                                            (char *) ctx->name.data,
+                                            ctx->state,
+                                            mx_resolver_strerror(ctx->state));
         mx_resolve_name_done(ctx);
-        s->conn_err = s->werr;
         mx_lua_socket_tcp_connect_done(s, MX_ERROR);
         return;
     }
@@ -714,8 +747,7 @@ mx_lua_socket_tcp_connect_addr(mx_lua_socket_tcp_t *s)
     if (fd == -1) {
         err = errno;
         mx_log_error(MX_LOG_ALERT, log, err, "socket() failed");
-        s->conn_err = mx_lua_socket_tcp_error(MX_LUA_SOCKET_FT_ERROR, err,
-                                              s->werr, sizeof(s->werr));
+        s->conn_err = mx_lua_socket_tcp_error(MX_LUA_SOCKET_FT_ERROR, err);
         return MX_ERROR;
     }
 
@@ -729,6 +761,7 @@ mx_lua_socket_tcp_connect_addr(mx_lua_socket_tcp_t *s)
     c->read_handler = mx_lua_socket_tcp_read_handler;
     c->write_handler = mx_lua_socket_tcp_write_handler;
     s->c = c;
+    s->drained = 0;
 
     if (s->sockaddr.ss_family == AF_UNIX) {
         /* as nginx: no TCP_NODELAY to set on these */
@@ -776,8 +809,7 @@ mx_lua_socket_tcp_connect_addr(mx_lua_socket_tcp_t *s)
                      name);
     }
 
-    s->conn_err = mx_lua_socket_tcp_error(MX_LUA_SOCKET_FT_ERROR, err,
-                                          s->werr, sizeof(s->werr));
+    s->conn_err = mx_lua_socket_tcp_error(MX_LUA_SOCKET_FT_ERROR, err);
     return MX_ERROR;
 }
 
@@ -832,8 +864,7 @@ mx_lua_socket_tcp_connected_handler(mx_lua_socket_tcp_t *s)
             mx_log_error(MX_LOG_ERR, &c->log, err, "connect() failed");
         }
 
-        s->conn_err = mx_lua_socket_tcp_error(MX_LUA_SOCKET_FT_ERROR, err,
-                                              s->werr, sizeof(s->werr));
+        s->conn_err = mx_lua_socket_tcp_error(MX_LUA_SOCKET_FT_ERROR, err);
         mx_lua_socket_tcp_connect_done(s, MX_ERROR);
         return;
     }
@@ -1021,7 +1052,7 @@ mx_lua_socket_tcp_recv_start(mx_http_request_t *r, mx_lua_socket_tcp_t *s,
             size = 4096;
         }
 
-        s->buf = malloc(size);
+        s->buf = mx_lua_socket_buf_get(size);
         if (s->buf == NULL) {
             *err = "no memory";
             return MX_ERROR;
@@ -1083,15 +1114,20 @@ mx_lua_socket_tcp_recv_outcome(mx_lua_socket_tcp_t *s, const u_char **data,
 {
     s->pattern = NULL;
 
-    *data = s->out ? s->out : (const u_char *) "";
-    *len = s->out_len;
+    if (s->rdata) {
+        *data = s->rdata;
+        *len = s->rlen;
+
+    } else {
+        *data = s->out ? s->out : (const u_char *) "";
+        *len = s->out_len;
+    }
 
     if (s->read_rc == MX_OK) {
         return MX_OK;
     }
 
-    *err = mx_lua_socket_tcp_error(s->read_ft, s->read_errno, s->rerr,
-                                   sizeof(s->rerr));
+    *err = mx_lua_socket_tcp_error(s->read_ft, s->read_errno);
     return MX_ERROR;
 }
 
@@ -1178,6 +1214,13 @@ mx_lua_socket_tcp_recv(mx_lua_socket_tcp_t *s, u_char *buf, size_t size)
         }
     }
 
+    if (s->drained) {
+        /* nothing came since: wait for the read handler (as nginx does
+         * with its ready flag), rather than a recv() that finds nothing */
+        s->read_wants = MX_LUA_SSL_WANT_READ;
+        return MX_AGAIN;
+    }
+
     for ( ;; ) {
         n = recv(s->c->fd, buf, size, 0);
 
@@ -1200,6 +1243,10 @@ mx_lua_socket_tcp_recv(mx_lua_socket_tcp_t *s, u_char *buf, size_t size)
                 }
             }
 
+            if (n > 0 && (size_t) n < size) {
+                s->drained = 1;
+            }
+
             return n;
         }
 
@@ -1210,6 +1257,7 @@ mx_lua_socket_tcp_recv(mx_lua_socket_tcp_t *s, u_char *buf, size_t size)
         }
 
         if (err == EAGAIN) {
+            s->drained = 1;
             s->read_wants = MX_LUA_SSL_WANT_READ;
             return MX_AGAIN;
         }
@@ -1241,6 +1289,24 @@ mx_lua_socket_tcp_filter(mx_lua_socket_tcp_t *s, size_t size)
 
         nl = memchr(s->pos, '\n', size);
         n = nl ? (size_t) (nl - s->pos) : size;
+
+        if (nl && s->out_len == 0) {
+            /* a whole line, "\r" at most at its end: no copy */
+            p = s->pos;
+
+            if (n && p[n - 1] == '\r') {
+                n--;
+            }
+
+            if (memchr(p, '\r', n) == NULL) {
+                s->rdata = p;
+                s->rlen = n;
+                s->pos = nl + 1;
+                return MX_OK;
+            }
+
+            n = nl - s->pos;
+        }
 
         /* a line loses every "\r" in it, as in the reference */
         p = s->pos;
@@ -1290,6 +1356,17 @@ mx_lua_socket_tcp_filter(mx_lua_socket_tcp_t *s, size_t size)
         }
 
         n = mx_min(size, s->rest);
+
+        if (s->out_len == 0
+            && (n == s->rest || s->mode == MX_LUA_SOCKET_RECV_ANY))
+        {
+            /* all of the answer at once: no copy */
+            s->rdata = s->pos;
+            s->rlen = n;
+            s->pos += n;
+            s->rest -= n;
+            return MX_OK;
+        }
 
         if (mx_lua_socket_tcp_out(s, s->pos, n) != MX_OK) {
             return MX_ERROR;
@@ -1460,6 +1537,7 @@ static void
 mx_lua_socket_tcp_out_reset(mx_lua_socket_tcp_t *s)
 {
     s->out_len = 0;
+    s->rdata = NULL;
 
     if (s->out_size > 65536) {
         free(s->out);
@@ -1473,6 +1551,9 @@ static void
 mx_lua_socket_tcp_read_handler(mx_connection_t *c)
 {
     mx_lua_socket_tcp_t  *s = c->data;
+
+    /* bytes, or the end, may have come: the next read will tell */
+    s->drained = 0;
 
     if (c->read_timedout) {
         c->read_timedout = 0;
@@ -1641,8 +1722,7 @@ mx_ffi_socket_tcp_send(mx_http_request_t *r, mx_lua_socket_tcp_t *s,
 
     if (rc == MX_ERROR) {
         mx_lua_socket_tcp_write_error(s, MX_LUA_SOCKET_FT_ERROR);
-        *err = mx_lua_socket_tcp_error(s->write_ft, s->write_errno, s->werr,
-                                       sizeof(s->werr));
+        *err = mx_lua_socket_tcp_error(s->write_ft, s->write_errno);
         return MX_ERROR;
     }
 
@@ -1665,8 +1745,7 @@ mx_ffi_socket_tcp_send_result(mx_http_request_t *r, mx_lua_socket_tcp_t *s,
         return MX_OK;
     }
 
-    *err = mx_lua_socket_tcp_error(s->write_ft, s->write_errno, s->werr,
-                                   sizeof(s->werr));
+    *err = mx_lua_socket_tcp_error(s->write_ft, s->write_errno);
     return MX_ERROR;
 }
 
@@ -1806,7 +1885,10 @@ mx_lua_socket_tcp_write_ready(mx_lua_socket_tcp_t *s)
 
 /*
  * Watches for the readiness the pending operations wait for: over TLS, a
- * read may need the socket writable and a write may need it readable.
+ * read may need the socket writable and a write may need it readable. A
+ * connection read dry stays watched for reading too, so that its
+ * "drained" holds (and a watcher is not stopped and started again on
+ * every request): the first event ends that.
  */
 static void
 mx_lua_socket_tcp_watch(mx_lua_socket_tcp_t *s)
@@ -1817,7 +1899,7 @@ mx_lua_socket_tcp_watch(mx_lua_socket_tcp_t *s)
         return;
     }
 
-    rd = 0;
+    rd = s->drained && !s->read_closed;
     wr = s->conn_pending;
 
     if (s->hs_pending) {
@@ -1980,6 +2062,7 @@ mx_ffi_socket_tcp_sslhandshake(mx_http_request_t *r, mx_lua_socket_tcp_t *s,
     }
 
     s->ssl = ssl;
+    s->drained = 0;
     s->ssl_verify = verify ? 1 : 0;
     s->ssl_reuse = reuse ? 1 : 0;
     s->hs_pending = 1;
@@ -2200,6 +2283,7 @@ mx_ffi_socket_tcp_close(mx_http_request_t *r, mx_lua_socket_tcp_t *s,
     }
 
     mx_lua_socket_tcp_finalize(s);
+    mx_lua_socket_tcp_release_bufs(s);
 
     return MX_OK;
 }
@@ -2230,6 +2314,7 @@ int
 mx_ffi_socket_tcp_setkeepalive(mx_http_request_t *r, mx_lua_socket_tcp_t *s,
     long timeout, long pool_size, int bad_arg, const char **err)
 {
+    int               rc;
     mx_connection_t  *c;
 
     if (s == NULL || s->c == NULL || s->read_closed || s->write_closed) {
@@ -2279,6 +2364,7 @@ mx_ffi_socket_tcp_setkeepalive(mx_http_request_t *r, mx_lua_socket_tcp_t *s,
 
     if (mx_exiting || mx_terminate || mx_quit) {
         mx_lua_socket_tcp_finalize(s);
+        mx_lua_socket_tcp_release_bufs(s);
         return MX_OK;
     }
 
@@ -2286,7 +2372,14 @@ mx_ffi_socket_tcp_setkeepalive(mx_http_request_t *r, mx_lua_socket_tcp_t *s,
         timeout = (long) s->conf->socket_keepalive_timeout;
     }
 
-    return mx_lua_socket_pool_put(s, (mx_msec_t) timeout, pool_size, err);
+    rc = mx_lua_socket_pool_put(s, (mx_msec_t) timeout, pool_size, err);
+
+    if (s->c == NULL) {
+        /* pooled, or closed as dubious */
+        mx_lua_socket_tcp_release_bufs(s);
+    }
+
+    return rc;
 }
 
 
@@ -2336,14 +2429,12 @@ mx_ffi_socket_tcp_setoption(mx_lua_socket_tcp_t *s, int option, int value,
     }
 
     if (mx_lua_socket_tcp_sockopt(option, &level, &name) != MX_OK) {
-        snprintf(s->werr, sizeof(s->werr), "unsupported option: %d", option);
-        *err = s->werr;
+        *err = mx_lua_socket_tcp_fmt(s, "unsupported option: %d", option);
         return MX_ERROR;
     }
 
     if (setsockopt(s->c->fd, level, name, &value, sizeof(value)) == -1) {
-        snprintf(s->werr, sizeof(s->werr), "%s", strerror(errno));
-        *err = s->werr;
+        *err = mx_lua_socket_tcp_fmt(s, "%s", strerror(errno));
         return MX_ERROR;
     }
 
@@ -2369,16 +2460,14 @@ mx_ffi_socket_tcp_getoption(mx_lua_socket_tcp_t *s, int option, int *value,
     }
 
     if (mx_lua_socket_tcp_sockopt(option, &level, &name) != MX_OK) {
-        snprintf(s->werr, sizeof(s->werr), "unsupported option %d", option);
-        *err = s->werr;
+        *err = mx_lua_socket_tcp_fmt(s, "unsupported option %d", option);
         return MX_ERROR;
     }
 
     len = sizeof(int);
 
     if (getsockopt(s->c->fd, level, name, value, &len) == -1) {
-        snprintf(s->werr, sizeof(s->werr), "%s", strerror(errno));
-        *err = s->werr;
+        *err = mx_lua_socket_tcp_fmt(s, "%s", strerror(errno));
         return MX_ERROR;
     }
 
@@ -2484,6 +2573,7 @@ mx_lua_socket_tcp_request_done(void *data)
     s->connecting = 0;
 
     mx_lua_socket_tcp_finalize(s);
+    mx_lua_socket_tcp_release_bufs(s);
 
     s->ended = 1;
 }
@@ -2610,11 +2700,12 @@ mx_lua_socket_tcp_read_timeout(mx_lua_socket_tcp_t *s)
 
 
 /* the message Lua gets for a failure: "timeout", "closed", or errno's
- * text in lower case (as LuaSocket) */
+ * text in lower case (as LuaSocket), made once per worker and errno */
 static const char *
-mx_lua_socket_tcp_error(int ft, int err, char *buf, size_t size)
+mx_lua_socket_tcp_error(int ft, int err)
 {
     size_t       i;
+    char        *text;
     const char  *msg;
 
     switch (ft) {
@@ -2634,19 +2725,51 @@ mx_lua_socket_tcp_error(int ft, int err, char *buf, size_t size)
         break;
     }
 
-    if (err == 0) {
+    if (err <= 0 || err >= MX_LUA_SOCKET_NERRNO) {
         return "error";
+    }
+
+    if (mx_lua_socket_errno_texts[err]) {
+        return mx_lua_socket_errno_texts[err];
     }
 
     msg = strerror(err);
 
-    for (i = 0; msg[i] && i < size - 1; i++) {
-        buf[i] = (char) mx_tolower((u_char) msg[i]);
+    text = malloc(strlen(msg) + 1);
+    if (text == NULL) {
+        return "error";
     }
 
-    buf[i] = '\0';
+    for (i = 0; msg[i]; i++) {
+        text[i] = (char) mx_tolower((u_char) msg[i]);
+    }
 
-    return buf;
+    text[i] = '\0';
+    mx_lua_socket_errno_texts[err] = text;
+
+    return text;
+}
+
+
+/* a message of the socket's own, valid until its next one (s->msg is made
+ * on the first) */
+static const char *
+mx_lua_socket_tcp_fmt(mx_lua_socket_tcp_t *s, const char *fmt, ...)
+{
+    va_list  args;
+
+    if (s->msg == NULL) {
+        s->msg = malloc(MX_LUA_SOCKET_MSG_SIZE);
+        if (s->msg == NULL) {
+            return "no memory";
+        }
+    }
+
+    va_start(args, fmt);
+    vsnprintf(s->msg, MX_LUA_SOCKET_MSG_SIZE, fmt, args);
+    va_end(args);
+
+    return s->msg;
 }
 
 
@@ -2705,4 +2828,143 @@ mx_lua_socket_tcp_set_str(u_char **p, size_t *size, size_t *len,
     *len = n;
 
     return MX_OK;
+}
+
+
+/* host and key (NULL: "host:port"), NUL-terminated, in s->names when
+ * they fit; MX_OK or MX_ERROR */
+static int
+mx_lua_socket_tcp_set_names(mx_lua_socket_tcp_t *s, const u_char *host,
+    size_t host_len, const u_char *key, size_t key_len, int port)
+{
+    int      n;
+    size_t   need;
+    u_char  *p, digits[8];
+
+    n = 0;
+
+    if (key == NULL) {
+        /* the port's digits, backwards */
+        do {
+            digits[n++] = (u_char) ('0' + port % 10);
+            port /= 10;
+        } while (port && n < (int) sizeof(digits));
+
+        key_len = host_len + 1 + n;
+    }
+
+    need = host_len + key_len + 2;
+
+    if (need <= sizeof(s->names)) {
+        p = s->names;
+
+    } else {
+        if (s->names_size < need) {
+            p = realloc(s->names_big, need);
+            if (p == NULL) {
+                return MX_ERROR;
+            }
+
+            s->names_big = p;
+            s->names_size = need;
+        }
+
+        p = s->names_big;
+    }
+
+    s->host = p;
+    s->host_len = host_len;
+    memcpy(p, host, host_len);
+    p[host_len] = '\0';
+
+    p += host_len + 1;
+
+    s->key = p;
+    s->key_len = key_len;
+
+    if (key) {
+        memcpy(p, key, key_len);
+
+    } else {
+        memcpy(p, host, host_len);
+        p += host_len;
+        *p++ = ':';
+
+        while (n) {
+            *p++ = digits[--n];
+        }
+
+        p = s->key;
+    }
+
+    p[key_len] = '\0';
+
+    return MX_OK;
+}
+
+
+/* a buffer of size bytes, one given back earlier if any; NULL on memory
+ * failure */
+static u_char *
+mx_lua_socket_buf_get(size_t size)
+{
+    mx_lua_socket_free_buf_t  *b, **bp;
+
+    for (bp = &mx_lua_socket_free_bufs; *bp; bp = &(*bp)->next) {
+        b = *bp;
+
+        if (b->size == size) {
+            *bp = b->next;
+            mx_lua_socket_nfree_bufs--;
+            return (u_char *) b;
+        }
+    }
+
+    return malloc(size);
+}
+
+
+/* p (size bytes, from mx_lua_socket_buf_get or malloc) is free: kept for
+ * the next sockets, or freed; NULL is ignored */
+static void
+mx_lua_socket_buf_put(u_char *p, size_t size)
+{
+    mx_lua_socket_free_buf_t  *b;
+
+    if (p == NULL) {
+        return;
+    }
+
+    if (mx_lua_socket_nfree_bufs >= MX_LUA_SOCKET_FREE_BUFS
+        || size > MX_LUA_SOCKET_FREE_BUF_MAX
+        || size < sizeof(mx_lua_socket_free_buf_t))
+    {
+        free(p);
+        return;
+    }
+
+    b = (mx_lua_socket_free_buf_t *) p;
+    b->size = size;
+    b->next = mx_lua_socket_free_bufs;
+    mx_lua_socket_free_bufs = b;
+    mx_lua_socket_nfree_bufs++;
+}
+
+
+/* the socket is closed and no outcome of it is to be collected: its read
+ * and answer buffers go back */
+static void
+mx_lua_socket_tcp_release_bufs(mx_lua_socket_tcp_t *s)
+{
+    mx_lua_socket_buf_put(s->buf, s->end - s->buf);
+    s->buf = NULL;
+    s->pos = NULL;
+    s->last = NULL;
+    s->end = NULL;
+
+    mx_lua_socket_buf_put(s->out, s->out_size);
+    s->out = NULL;
+    s->out_size = 0;
+    s->out_len = 0;
+    s->rdata = NULL;
 }

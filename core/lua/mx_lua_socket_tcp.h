@@ -86,7 +86,8 @@ void mx_ffi_socket_tcp_free(mx_lua_socket_tcp_t *s);
 /*
  * connect(): host is an IP literal ("[::1]" or "::1" too), a name to
  * resolve, or "unix:/path" (port 0); key names the keepalive pool
- * ("host:port", the path, or opts.pool). pool_size > 0 (opts.pool_size;
+ * ("host:port", the path, or opts.pool; NULL: "host:port" made from host
+ * and port). pool_size > 0 (opts.pool_size;
  * < 0: lua_socket_pool_size, for opts.backlog alone) creates the pool
  * now; backlog >= 0 queues connects beyond pool_size (up to backlog of
  * them, each for the connect timeout). An open connection is closed

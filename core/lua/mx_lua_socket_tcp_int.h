@@ -41,13 +41,15 @@ struct mx_lua_socket_tcp_s {
     mx_lua_socket_tcp_t      *qnext;
     ev_timer                  qtimer;
 
-    u_char                   *key;       /* the pool's key (malloc) */
+    u_char                   *key;       /* the pool's key */
     size_t                    key_len;
-    size_t                    key_size;
     u_char                   *host;      /* as given to connect() */
     size_t                    host_len;
-    size_t                    host_size;
     int                       port;
+    u_char                   *names_big; /* key and host when too long
+                                            for names (malloc) */
+    size_t                    names_size;
+    u_char                    names[64];
 
     struct sockaddr_storage   sockaddr;
     socklen_t                 socklen;
@@ -70,6 +72,9 @@ struct mx_lua_socket_tcp_s {
     u_char                   *out;
     size_t                    out_len;
     size_t                    out_size;
+    const u_char             *rdata;     /* the answer when it could stay
+                                            in buf, else NULL: out has it */
+    size_t                    rlen;
     int                       mode;      /* MX_LUA_SOCKET_RECV_* */
     size_t                    length;    /* of the request: bytes, max or
                                             a receiveuntil size */
@@ -108,8 +113,8 @@ struct mx_lua_socket_tcp_s {
      * (NULL: raw, or any other socket); valid while the request lives */
     mx_http_request_body_t   *body;
 
-    char                      rerr[96];
-    char                      werr[384];
+    char                     *msg;       /* formatted messages (malloc,
+                                            on the first) */
 
     unsigned                  ended:1;       /* request is gone */
     unsigned                  connecting:1;  /* till the outcome is
@@ -122,6 +127,9 @@ struct mx_lua_socket_tcp_s {
     unsigned                  read_closed:1;
     unsigned                  write_closed:1;
     unsigned                  eof:1;
+    /* a plain connection read dry, its read watcher on since: bytes
+     * coming would have called the read handler, which clears it */
+    unsigned                  drained:1;
     unsigned                  downstream:1;  /* ngx.req.socket()'s: a dup
                                                 of the client's fd */
 };

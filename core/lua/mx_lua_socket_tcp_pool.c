@@ -61,6 +61,9 @@ static void mx_lua_socket_idle_handler(mx_connection_t *c);
 
 static mx_lua_socket_pool_t  *mx_lua_socket_pools[MX_LUA_SOCKET_POOL_BUCKETS];
 
+/* the pool found last: most workers talk to a peer or two */
+static mx_lua_socket_pool_t  *mx_lua_socket_pool_last;
+
 
 static mx_uint_t
 mx_lua_socket_pool_hash(const u_char *key, size_t len)
@@ -80,10 +83,17 @@ mx_lua_socket_pool_find(const u_char *key, size_t len)
 {
     mx_lua_socket_pool_t  *spool;
 
+    spool = mx_lua_socket_pool_last;
+
+    if (spool && spool->key_len == len && memcmp(spool->key, key, len) == 0) {
+        return spool;
+    }
+
     spool = mx_lua_socket_pools[mx_lua_socket_pool_hash(key, len)];
 
     for ( /* void */ ; spool; spool = spool->next) {
         if (spool->key_len == len && memcmp(spool->key, key, len) == 0) {
+            mx_lua_socket_pool_last = spool;
             return spool;
         }
     }
@@ -157,6 +167,10 @@ mx_lua_socket_pool_free(mx_lua_socket_pool_t *spool)
 
     ev_timer_stop(mx_loop, &spool->resume);
 
+    if (mx_lua_socket_pool_last == spool) {
+        mx_lua_socket_pool_last = NULL;
+    }
+
     free(spool->items);
     free(spool);
 }
@@ -188,7 +202,6 @@ mx_lua_socket_pool_get(mx_lua_socket_tcp_t *s, mx_lua_socket_pool_t *spool,
         c = item->c;
         item->c = NULL;
 
-        mx_conn_want_read(c, 0);
         mx_conn_want_write(c, 0);
         mx_conn_read_timer(c, 0);
         mx_conn_write_timer(c, 0);
@@ -199,6 +212,10 @@ mx_lua_socket_pool_get(mx_lua_socket_tcp_t *s, mx_lua_socket_pool_t *spool,
         s->ssl = item->ssl;
         s->reused = item->reused + 1;
         item->ssl = NULL;
+
+        /* what came while it was idle closed it, as far as the loop saw;
+         * its read watcher stays on (see watch()) */
+        s->drained = (s->ssl == NULL);
 
         mx_lua_socket_tcp_attach(s);
 
@@ -254,14 +271,19 @@ int
 mx_lua_socket_pool_put(mx_lua_socket_tcp_t *s, mx_msec_t timeout,
     long pool_size, const char **err)
 {
-    int                      counted;
+    int                      counted, dubious;
     char                     ch;
     ssize_t                  n;
     mx_connection_t         *c = s->c;
     mx_lua_socket_item_t    *item;
     mx_lua_socket_pool_t    *spool;
 
-    spool = mx_lua_socket_pool_find(s->key, s->key_len);
+    /* the pool the socket is counted in is its key's */
+    spool = s->spool;
+
+    if (spool == NULL) {
+        spool = mx_lua_socket_pool_find(s->key, s->key_len);
+    }
 
     if (spool == NULL) {
         if (pool_size <= 0) {
@@ -346,13 +368,17 @@ mx_lua_socket_pool_put(mx_lua_socket_tcp_t *s, mx_msec_t timeout,
     mx_conn_read_timer(c, timeout);
     mx_conn_want_read(c, 1);
 
+    /* as the reference, a connection read dry is not looked at again */
+    dubious = 0;
+
+    if (item->ssl || !s->drained) {
+        n = recv(c->fd, &ch, 1, MSG_PEEK);
+        dubious = (n != -1 || (errno != EAGAIN && errno != EINTR));
+    }
+
     mx_lua_socket_tcp_finalize(s);
 
-    n = recv(c->fd, &ch, 1, MSG_PEEK);
-
-    if (n != -1 || (errno != EAGAIN && errno != EINTR)
-        || (item->ssl && SSL_has_pending(item->ssl)))
-    {
+    if (dubious || (item->ssl && SSL_has_pending(item->ssl))) {
         /* data nobody asked for, or the peer went away meanwhile */
         mx_lua_socket_item_close(item);
         spool->connections--;

@@ -166,14 +166,18 @@ local function is_number(v)
 end
 
 
--- lua_tointeger(): toward zero
+-- lua_tointeger(): toward zero. (Never "return floor(v)": a builtin
+-- tail-called where a trace began cannot be compiled.)
 local function to_integer(v)
     v = tonumber(v)
     if v >= 0 then
-        return floor(v)
+        v = floor(v)
+
+    else
+        v = ceil(v)
     end
 
-    return ceil(v)
+    return v
 end
 
 
@@ -212,31 +216,97 @@ local function get_state(self)
 end
 
 
--- ngx.socket.tcp()
-local function tcp(...)
-    local n = select("#", ...)
-    if n ~= 0 then
-        error("expecting zero arguments, but got " .. n, 2)
+-- Waiting for an operation's outcome. The C side wakes the thread once
+-- the outcome is in, so the tail call (a loop) is for a wake-up meant for
+-- something else only; a loop in the common path would keep the callers'
+-- traces from compiling.
+
+local function connect_wait(r, s)
+    yield_wait(r)
+
+    local rc = C.mx_ffi_socket_tcp_connect_result(r, s, errmsg)
+    if rc == FFI_AGAIN then
+        return connect_wait(r, s)
     end
 
+    return rc
+end
+
+
+-- data: the string being sent, kept alive while C points into it
+local function send_wait(r, s, data)
+    yield_wait(r)
+
+    local rc = C.mx_ffi_socket_tcp_send_result(r, s, errmsg)
+    if rc == FFI_AGAIN then
+        return send_wait(r, s, data)
+    end
+
+    return rc
+end
+
+
+local function recv_wait(r, s)
+    yield_wait(r)
+
+    local rc = C.mx_ffi_socket_tcp_receive_result(r, s, data_ptr, len_ptr,
+                                                  errmsg)
+    if rc == FFI_AGAIN then
+        return recv_wait(r, s)
+    end
+
+    return rc
+end
+
+
+local function ssl_wait(r, s)
+    yield_wait(r)
+
+    local rc = C.mx_ffi_socket_tcp_sslhandshake_result(r, s, sess_ptr,
+                                                       errmsg, int_ptr)
+    if rc == FFI_AGAIN then
+        return ssl_wait(r, s)
+    end
+
+    return rc
+end
+
+
+-- ngx.socket.tcp()
+
+-- The methods take their arguments as "..." to count them as the
+-- reference does, and pass them on to a function of fixed arguments: a
+-- vararg function is never where a trace begins, and the methods are
+-- called from handler code that runs in the interpreter, where an FFI
+-- call costs as much as the rest of the method. Being tail calls, these
+-- leave no frame: error(msg, 2) in the bodies points at the caller.
+
+local function new_socket()
     local r = check_request()
 
     if C.mx_ffi_socket_tcp_check(r, errmsg) ~= FFI_OK then
         error(ffi_str(errmsg[0]), 2)
     end
 
-    return setmetatable(new_tab(5, 1), mt)
+    local sock = new_tab(1, 0)
+    setmetatable(sock, mt)
+
+    return sock
 end
 
 
--- sock:connect(host, port?, opts?)
-function mt.connect(self, ...)
-    local n = select("#", ...) + 1
-    if n < 2 or n > 4 then
-        error(fmt("ngx.socket connect: expecting 2, 3, or 4 arguments "
-                  .. "(including the object), but seen %d", n), 2)
+local function tcp(...)
+    local n = select("#", ...)
+    if n ~= 0 then
+        error("expecting zero arguments, but got " .. n, 2)
     end
 
+    return new_socket()
+end
+
+
+-- sock:connect(host, port?, opts?); n counts the arguments, self included
+local function connect_impl(self, n, host, port, arg3)
     local r = check_request()
 
     if C.mx_ffi_socket_tcp_check(r, errmsg) ~= FFI_OK then
@@ -245,7 +315,6 @@ function mt.connect(self, ...)
 
     check_self(self, "connect")
 
-    local host, port = ...
     local th = type(host)
 
     if th == "number" then
@@ -260,7 +329,14 @@ function mt.connect(self, ...)
     local backlog = -1
     local key
 
-    local opts = select(n - 1, ...)
+    -- the options table is the last argument
+    local opts
+    if n == 4 then
+        opts = arg3
+
+    elseif n == 3 then
+        opts = port
+    end
 
     if type(opts) == "table" then
         local v = opts.pool_size
@@ -319,7 +395,8 @@ function mt.connect(self, ...)
             return nil, "bad port number: " .. p
         end
 
-        if not key then
+        -- the C side makes "host:port" when port is the number it prints
+        if not key and (p ~= port or p <= 0) then
             key = host .. ":" .. tostring(port)
         end
 
@@ -339,17 +416,14 @@ function mt.connect(self, ...)
     local s = get_state(self)
 
     local rc = C.mx_ffi_socket_tcp_connect(r, s, host, #host, port, key,
-                                           #key, pool_size, backlog, errmsg)
+                                           key and #key or 0, pool_size,
+                                           backlog, errmsg)
     if rc == FFI_OK then
         return 1
     end
 
     if rc == FFI_AGAIN then
-        repeat
-            yield_wait(r)
-            rc = C.mx_ffi_socket_tcp_connect_result(r, s, errmsg)
-        until rc ~= FFI_AGAIN
-
+        rc = connect_wait(r, s)
         if rc == FFI_OK then
             return 1
         end
@@ -359,24 +433,39 @@ function mt.connect(self, ...)
         error(ffi_str(errmsg[0]), 2)
     end
 
-    return nil, ffi_str(errmsg[0])
+    local err = ffi_str(errmsg[0])
+    return nil, err
 end
 
 
-
-
-function mt.send(self, ...)
+function mt.connect(self, ...)
     local n = select("#", ...) + 1
-    if n ~= 2 then
-        error(fmt("expecting 2 arguments (including the object), but got %d",
-                  n), 2)
+    if n < 2 or n > 4 then
+        error(fmt("ngx.socket connect: expecting 2, 3, or 4 arguments "
+                  .. "(including the object), but seen %d", n), 2)
     end
 
+    return connect_impl(self, n, ...)
+end
+
+
+-- send()'s array tables, flattened: the string, or nil and the error
+local function send_table(data)
+    local pieces = new_tab(8, 0)
+    local np, bad = flatten(data, pieces, 0)
+    if np then
+        return concat(pieces, "", 1, np)
+    end
+
+    return nil, "bad argument #1 to 'send' (" .. bad .. ")"
+end
+
+
+local function send_impl(self, data)
     local r = check_request()
 
     check_self(self, "send")
 
-    local data = ...
     local t = type(data)
     local bad
 
@@ -387,14 +476,7 @@ function mt.send(self, ...)
         data = tostring(data)
 
     elseif t == "table" then
-        local pieces = new_tab(8, 0)
-        local np
-        np, bad = flatten(data, pieces, 0)
-        if np then
-            data = concat(pieces, "", 1, np)
-        else
-            bad = "bad argument #1 to 'send' (" .. bad .. ")"
-        end
+        data, bad = send_table(data)
 
     elseif t == "nil" then
         data = "nil"
@@ -422,11 +504,7 @@ function mt.send(self, ...)
     end
 
     if rc == FFI_AGAIN then
-        repeat
-            yield_wait(r)
-            rc = C.mx_ffi_socket_tcp_send_result(r, s, errmsg)
-        until rc ~= FFI_AGAIN
-
+        rc = send_wait(r, s, data)
         if rc == FFI_OK then
             return #data
         end
@@ -440,30 +518,43 @@ function mt.send(self, ...)
         error(ffi_str(errmsg[0]), 2)
     end
 
-    return nil, ffi_str(errmsg[0])
+    local err = ffi_str(errmsg[0])
+    return nil, err
 end
 
 
--- what a receive returned: data, or nil, err[, partial]
+function mt.send(self, ...)
+    local n = select("#", ...) + 1
+    if n ~= 2 then
+        error(fmt("expecting 2 arguments (including the object), but got %d",
+                  n), 2)
+    end
+
+    return send_impl(self, ...)
+end
+
+
+-- What a receive returned, rc from its first call: data, or nil, err[,
+-- partial]. Always tail-called from what the user called.
 local function recv_result(r, s, rc, bad)
     if rc == FFI_AGAIN then
-        repeat
-            yield_wait(r)
-            rc = C.mx_ffi_socket_tcp_receive_result(r, s, data_ptr, len_ptr,
-                                                    errmsg)
-        until rc ~= FFI_AGAIN
+        rc = recv_wait(r, s)
     end
 
     if rc == FFI_OK then
-        return ffi_str(data_ptr[0], len_ptr[0])
+        local data = ffi_str(data_ptr[0], len_ptr[0])
+        return data
     end
 
     if rc == FFI_ERROR then
+        local err = ffi_str(errmsg[0])
+
         if data_ptr[0] == nil then
-            return nil, ffi_str(errmsg[0])
+            return nil, err
         end
 
-        return nil, ffi_str(errmsg[0]), ffi_str(data_ptr[0], len_ptr[0])
+        local partial = ffi_str(data_ptr[0], len_ptr[0])
+        return nil, err, partial
     end
 
     if rc == FFI_DECLINED then
@@ -474,13 +565,8 @@ local function recv_result(r, s, rc, bad)
 end
 
 
-function mt.receive(self, ...)
-    local n = select("#", ...) + 1
-    if n ~= 1 and n ~= 2 then
-        error(fmt("expecting 1 or 2 arguments (including the object), but "
-                  .. "got %d", n), 2)
-    end
-
+-- n: 1 without a pattern, 2 with one
+local function receive_impl(self, n, pat)
     local r = check_request()
 
     check_self(self, "receive")
@@ -490,21 +576,12 @@ function mt.receive(self, ...)
     local bad
 
     if n == 2 then
-        local pat = ...
+        local tp = type(pat)
 
-        if is_number(pat) then
-            size = to_integer(pat)
-
-            if size < 0 then
-                mode = RECV_BAD
-                bad = "bad argument #1 to 'receive' (bad pattern argument)"
-
-            else
-                mode = RECV_BYTES
-            end
-
-        elseif type(pat) == "string" then
-            if #pat ~= 2 or byte(pat, 1) ~= 42 then     -- "*"
+        -- "*l" and "*a" first: no number starts with "*", and tonumber()
+        -- of a string would end the trace
+        if tp == "string" and byte(pat, 1) == 42 then
+            if #pat ~= 2 then
                 mode = RECV_BAD
                 bad = "bad argument #1 to 'receive' (bad pattern argument: "
                       .. pat .. ")"
@@ -516,6 +593,22 @@ function mt.receive(self, ...)
                 mode = RECV_BAD
                 bad = "bad argument #1 to 'receive' (bad pattern argument)"
             end
+
+        elseif is_number(pat) then
+            size = to_integer(pat)
+
+            if size < 0 then
+                mode = RECV_BAD
+                bad = "bad argument #1 to 'receive' (bad pattern argument)"
+
+            else
+                mode = RECV_BYTES
+            end
+
+        elseif tp == "string" then
+            mode = RECV_BAD
+            bad = "bad argument #1 to 'receive' (bad pattern argument: "
+                  .. pat .. ")"
 
         else
             mode = RECV_BAD
@@ -532,18 +625,22 @@ function mt.receive(self, ...)
 end
 
 
-function mt.receiveany(self, ...)
+function mt.receive(self, ...)
     local n = select("#", ...) + 1
-    if n ~= 2 then
-        error(fmt("expecting 2 arguments (including the object), but got %d",
-                  n), 2)
+    if n ~= 1 and n ~= 2 then
+        error(fmt("expecting 1 or 2 arguments (including the object), but "
+                  .. "got %d", n), 2)
     end
 
+    return receive_impl(self, n, ...)
+end
+
+
+local function receiveany_impl(self, max)
     local r = check_request()
 
     check_self(self, "receiveany")
 
-    local max = ...
     local mode = RECV_ANY
     local size = 0
     local bad
@@ -564,6 +661,46 @@ function mt.receiveany(self, ...)
                                            len_ptr, errmsg)
 
     return recv_result(r, s, rc, bad)
+end
+
+
+function mt.receiveany(self, ...)
+    local n = select("#", ...) + 1
+    if n ~= 2 then
+        error(fmt("expecting 2 arguments (including the object), but got %d",
+                  n), 2)
+    end
+
+    return receiveany_impl(self, ...)
+end
+
+
+-- a call of a receiveuntil() iterator; nargs: its argument count
+local function until_impl(self, p, nargs, v)
+    local size = 0
+
+    if nargs == 1 then
+        if not is_number(v) then
+            error(fmt("bad argument #1 to '?' (number expected, got %s)",
+                      type(v)), 2)
+        end
+
+        size = to_integer(v)
+        if size < 0 then
+            size = 0
+        end
+    end
+
+    local s = rawget(self, SOCKET_CTX_INDEX)
+    local r = get_request()
+
+    local rc = C.mx_ffi_socket_tcp_receive_until(r, s, p, size, data_ptr,
+                                                 len_ptr, errmsg)
+    if rc == FFI_DONE then
+        return nil, nil, nil
+    end
+
+    return recv_result(r, s, rc)
 end
 
 
@@ -626,32 +763,7 @@ function mt.receiveuntil(self, ...)
             error(fmt("expecting 0 or 1 arguments, but seen %d", nargs), 2)
         end
 
-        local size = 0
-
-        if nargs == 1 then
-            local v = ...
-            if not is_number(v) then
-                error(fmt("bad argument #1 to '?' (number expected, got %s)",
-                          type(v)), 2)
-            end
-
-            size = to_integer(v)
-            if size < 0 then
-                size = 0
-            end
-        end
-
-        local s = rawget(self, SOCKET_CTX_INDEX)
-        local r = get_request()
-
-        local rc = C.mx_ffi_socket_tcp_receive_until(r, s, p, size,
-                                                     data_ptr, len_ptr,
-                                                     errmsg)
-        if rc == FFI_DONE then
-            return nil, nil, nil
-        end
-
-        return recv_result(r, s, rc)
+        return until_impl(self, p, nargs, ...)
     end
 end
 
@@ -660,17 +772,9 @@ end
 -- send_status_req?): the session (a cdata to resume later), true when
 -- reused_session is false, or nil, err ("19: self-signed certificate in
 -- certificate chain" for a failed verification)
-function mt.sslhandshake(self, ...)
-    local n = select("#", ...)
-    if self == nil or n > 4 then
-        error(fmt("ngx.socket sslhandshake: expecting 1 ~ 5 arguments "
-                  .. "(including the object), but seen %d",
-                  self == nil and 0 or n + 1), 2)
-    end
-
+local function sslhandshake_impl(self, reused_session, server_name,
+                                 ssl_verify, send_status_req)
     local r = check_request()
-
-    local reused_session, server_name, ssl_verify, send_status_req = ...
 
     local s = type(self) == "table" and rawget(self, SOCKET_CTX_INDEX)
     if not s then
@@ -697,11 +801,7 @@ function mt.sslhandshake(self, ...)
                                                 errmsg)
 
     if rc == FFI_AGAIN then
-        repeat
-            yield_wait(r)
-            rc = C.mx_ffi_socket_tcp_sslhandshake_result(r, s, sess_ptr,
-                                                         errmsg, int_ptr)
-        until rc ~= FFI_AGAIN
+        rc = ssl_wait(r, s)
 
     elseif rc == FFI_OK then
         rc = C.mx_ffi_socket_tcp_sslhandshake_result(r, s, sess_ptr, errmsg,
@@ -717,7 +817,8 @@ function mt.sslhandshake(self, ...)
         error(ffi_str(errmsg[0]), 2)
 
     else
-        return nil, ffi_str(errmsg[0])
+        local err = ffi_str(errmsg[0])
+        return nil, err
     end
 
     if rc == FFI_OK then
@@ -736,24 +837,32 @@ function mt.sslhandshake(self, ...)
             return nil
         end
 
-        return ffi_gc(sp, session_free)
+        sp = ffi_gc(sp, session_free)
+        return sp
     end
 
     if int_ptr[0] ~= 0 then
         return nil, int_ptr[0] .. ": " .. ffi_str(errmsg[0])
     end
 
-    return nil, ffi_str(errmsg[0])
+    local err = ffi_str(errmsg[0])
+    return nil, err
 end
 
 
-function mt.close(self, ...)
-    local n = select("#", ...) + 1
-    if n ~= 1 then
-        error(fmt("expecting 1 argument (including the object) but seen %d",
-                  n), 2)
+function mt.sslhandshake(self, ...)
+    local n = select("#", ...)
+    if self == nil or n > 4 then
+        error(fmt("ngx.socket sslhandshake: expecting 1 ~ 5 arguments "
+                  .. "(including the object), but seen %d",
+                  self == nil and 0 or n + 1), 2)
     end
 
+    return sslhandshake_impl(self, ...)
+end
+
+
+local function close_impl(self)
     local r = check_request()
 
     check_self(self, "close")
@@ -768,20 +877,46 @@ function mt.close(self, ...)
         error(ffi_str(errmsg[0]), 2)
     end
 
-    return nil, ffi_str(errmsg[0])
+    local err = ffi_str(errmsg[0])
+    return nil, err
+end
+
+
+function mt.close(self, ...)
+    local n = select("#", ...) + 1
+    if n ~= 1 then
+        error(fmt("expecting 1 argument (including the object) but seen %d",
+                  n), 2)
+    end
+
+    return close_impl(self)
 end
 
 
 -- lua_tonumber() into ngx_int_t, then the reference's "timeout >> 31"
 local function check_timeout(v)
     v = tonumber(v) or 0
-    v = v >= 0 and floor(v) or ceil(v)
+    if v >= 0 then
+        v = floor(v)
+
+    else
+        v = ceil(v)
+    end
 
     if v < 0 or v >= 2147483648 then
         error("bad timeout value", 3)
     end
 
     return v
+end
+
+
+local function settimeout_impl(self, t)
+    t = check_timeout(t)
+
+    check_self(self, "settimeout")
+
+    C.mx_ffi_socket_tcp_settimeouts(get_state(self), t, t, t)
 end
 
 
@@ -792,23 +927,12 @@ function mt.settimeout(self, ...)
                   .. "the object) but seen %d", n), 2)
     end
 
-    local t = check_timeout((...))
-
-    check_self(self, "settimeout")
-
-    C.mx_ffi_socket_tcp_settimeouts(get_state(self), t, t, t)
+    return settimeout_impl(self, ...)
 end
 
 
-function mt.settimeouts(self, ...)
-    local n = select("#", ...) + 1
-    if n ~= 4 then
-        error(fmt("ngx.socket settimeout: expecting 4 arguments (including "
-                  .. "the object) but seen %d", n), 2)
-    end
-
-    local connect_timeout, send_timeout, read_timeout = ...
-
+local function settimeouts_impl(self, connect_timeout, send_timeout,
+                                read_timeout)
     connect_timeout = check_timeout(connect_timeout)
     send_timeout = check_timeout(send_timeout)
     read_timeout = check_timeout(read_timeout)
@@ -820,13 +944,18 @@ function mt.settimeouts(self, ...)
 end
 
 
-function mt.setkeepalive(self, ...)
+function mt.settimeouts(self, ...)
     local n = select("#", ...) + 1
-    if n < 1 or n > 3 then
-        error(fmt("expecting 1 to 3 arguments (including the object), but "
-                  .. "got %d", n), 2)
+    if n ~= 4 then
+        error(fmt("ngx.socket settimeout: expecting 4 arguments (including "
+                  .. "the object) but seen %d", n), 2)
     end
 
+    return settimeouts_impl(self, ...)
+end
+
+
+local function setkeepalive_impl(self, timeout, size)
     check_self(self, "setkeepalive")
 
     local s = rawget(self, SOCKET_CTX_INDEX)
@@ -834,7 +963,6 @@ function mt.setkeepalive(self, ...)
         return nil, "closed"
     end
 
-    local timeout, size = ...
     local bad
 
     if timeout == nil then
@@ -869,10 +997,14 @@ function mt.setkeepalive(self, ...)
 
     local r = get_request()
 
-    local rc = C.mx_ffi_socket_tcp_setkeepalive(r, s,
-                                                bad and 0 or timeout,
-                                                bad and 0 or size,
-                                                bad and 1 or 0, errmsg)
+    local rc
+    if bad then
+        rc = C.mx_ffi_socket_tcp_setkeepalive(r, s, 0, 0, 1, errmsg)
+
+    else
+        rc = C.mx_ffi_socket_tcp_setkeepalive(r, s, timeout, size, 0, errmsg)
+    end
+
     if rc == FFI_OK then
         return 1
     end
@@ -885,17 +1017,23 @@ function mt.setkeepalive(self, ...)
         error(ffi_str(errmsg[0]), 2)
     end
 
-    return nil, ffi_str(errmsg[0])
+    local err = ffi_str(errmsg[0])
+    return nil, err
 end
 
 
-function mt.getreusedtimes(self, ...)
+function mt.setkeepalive(self, ...)
     local n = select("#", ...) + 1
-    if n ~= 1 then
-        error(fmt("expecting 1 argument (including the object), but got %d",
-                  n), 2)
+    if n < 1 or n > 3 then
+        error(fmt("expecting 1 to 3 arguments (including the object), but "
+                  .. "got %d", n), 2)
     end
 
+    return setkeepalive_impl(self, ...)
+end
+
+
+local function getreusedtimes_impl(self)
     check_self(self, "getreusedtimes")
 
     local s = rawget(self, SOCKET_CTX_INDEX)
@@ -909,6 +1047,17 @@ function mt.getreusedtimes(self, ...)
     end
 
     return times
+end
+
+
+function mt.getreusedtimes(self, ...)
+    local n = select("#", ...) + 1
+    if n ~= 1 then
+        error(fmt("expecting 1 argument (including the object), but got %d",
+                  n), 2)
+    end
+
+    return getreusedtimes_impl(self)
 end
 
 

@@ -106,7 +106,8 @@ local function udp(...)
         error(ffi_str(errmsg[0]), 2)
     end
 
-    return setmetatable(new_tab(3, 1), mt)
+    local ret = setmetatable(new_tab(3, 1), mt)
+    return ret
 end
 
 
@@ -204,10 +205,12 @@ local function tostr(data, typ)
         if data >= -2147483648 and data <= 2147483647
            and floor(data) == data
         then
-            return fmt("%d", data)
+            local ret = fmt("%d", data)
+            return ret
         end
 
-        return tostring(data)
+        local ret = tostring(data)
+        return ret
     end
 
     if typ == "table" then
@@ -217,7 +220,8 @@ local function tostr(data, typ)
             return nil, err
         end
 
-        return concat(pieces, "", 1, n)
+        local ret = concat(pieces, "", 1, n)
+        return ret
     end
 
     if typ == "nil" then
@@ -346,7 +350,8 @@ function mt.receive(...)
         rc = C.mx_ffi_socket_udp_receive(r, u, resumed, recv_buf, size,
                                          size_ptr, errmsg)
         if rc == FFI_OK then
-            return ffi_str(recv_buf, size_ptr[0])
+            local ret = ffi_str(recv_buf, size_ptr[0])
+            return ret
         end
 
         if rc ~= FFI_AGAIN then
