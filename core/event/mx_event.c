@@ -294,8 +294,13 @@ mx_conn_read_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
     mx_connection_t  *c = w->data;
 
-    mx_unused(loop);
     mx_unused(revents);
+
+    if (c->read_off) {
+        c->read_off = 0;
+        ev_io_stop(loop, w);
+        return;
+    }
 
     mx_time_update();
     if (c->read_handler) {
@@ -456,15 +461,33 @@ mx_conn_writev(mx_connection_t *c, struct iovec *iov, int n)
 }
 
 
+/*
+ * Reading is turned off lazily: libev's epoll backend pays two system
+ * calls to stop a watcher and start it again on a later turn (a request
+ * waiting for its upstream, then the next request on the connection),
+ * so the watcher stays on and is stopped only if an event comes while
+ * reading is off.
+ */
 void
 mx_conn_want_read(mx_connection_t *c, int on)
 {
-    if (on && !ev_is_active(&c->rev)) {
-        ev_io_start(mx_loop, &c->rev);
+    if (on) {
+        c->read_off = 0;
 
-    } else if (!on && ev_is_active(&c->rev)) {
-        ev_io_stop(mx_loop, &c->rev);
+        if (!ev_is_active(&c->rev)) {
+            ev_io_start(mx_loop, &c->rev);
+        }
+
+    } else if (ev_is_active(&c->rev)) {
+        c->read_off = 1;
     }
+}
+
+
+int
+mx_conn_reading(mx_connection_t *c)
+{
+    return ev_is_active(&c->rev) && !c->read_off;
 }
 
 

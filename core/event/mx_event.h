@@ -85,6 +85,8 @@ struct mx_connection_s {
     unsigned                   destroyed:1;
     unsigned                   tcp_nodelay:1;
     unsigned                   eof:1;
+    unsigned                   read_off:1;    /* the watcher is on but
+                                                 reading is not wanted */
 };
 
 /* creates the loop; MX_OK or MX_ERROR */
@@ -134,6 +136,9 @@ void mx_conn_init(mx_connection_t *c, int fd);
 /* start/stop watching for readiness; the handlers are called then */
 void mx_conn_want_read(mx_connection_t *c, int on);
 void mx_conn_want_write(mx_connection_t *c, int on);
+
+/* whether read events are wanted now */
+int mx_conn_reading(mx_connection_t *c);
 
 /* (re)arms the read or write timer; 0 stops it */
 void mx_conn_read_timer(mx_connection_t *c, mx_msec_t ms);

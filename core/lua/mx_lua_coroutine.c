@@ -652,13 +652,41 @@ mx_http_lua_wakeup_co(mx_http_request_t *r, mx_http_lua_co_t *co)
 /*
  * Woken threads are resumed on the next turn of the loop, request after
  * request in the order they were woken (a semaphore's waiters get their
- * turns in its order), from one 0 timer: due on the next turn, never
- * starved by busy sockets as an idle watcher would be.
+ * turns in its order): by a prepare watcher, right after the callbacks
+ * that woke them and before the loop waits for events again, or by a 0
+ * timer when they were woken during such a round (what threads wake
+ * waits for the next turn, so a busy thread never starves the sockets,
+ * nor they it).
  */
 static mx_http_lua_ctx_t   *mx_http_lua_queue;
 static mx_http_lua_ctx_t  **mx_http_lua_queue_last = &mx_http_lua_queue;
 static mx_uint_t            mx_http_lua_queued;
 static ev_timer             mx_http_lua_queue_ev;
+static ev_prepare           mx_http_lua_queue_prep;
+static unsigned             mx_http_lua_draining;
+
+static void mx_http_lua_resume_prepare(struct ev_loop *loop, ev_prepare *w,
+    int revents);
+
+
+static void
+mx_http_lua_schedule(void)
+{
+    if (mx_http_lua_draining) {
+        /* woken by a thread being resumed: the next turn, at once */
+        if (!ev_is_active(&mx_http_lua_queue_ev)) {
+            ev_timer_init(&mx_http_lua_queue_ev, mx_http_lua_resume_handler,
+                          0., 0.);
+            ev_timer_start(mx_loop, &mx_http_lua_queue_ev);
+        }
+        return;
+    }
+
+    if (!ev_is_active(&mx_http_lua_queue_prep)) {
+        ev_prepare_init(&mx_http_lua_queue_prep, mx_http_lua_resume_prepare);
+        ev_prepare_start(mx_loop, &mx_http_lua_queue_prep);
+    }
+}
 
 
 static void
@@ -679,11 +707,7 @@ mx_http_lua_post(mx_http_lua_ctx_t *ctx, mx_http_lua_co_t *co)
         mx_http_lua_queued++;
     }
 
-    if (!ev_is_active(&mx_http_lua_queue_ev)) {
-        ev_timer_init(&mx_http_lua_queue_ev, mx_http_lua_resume_handler,
-                      0., 0.);
-        ev_timer_start(mx_loop, &mx_http_lua_queue_ev);
-    }
+    mx_http_lua_schedule();
 }
 
 
@@ -740,14 +764,15 @@ mx_http_lua_thread_result(mx_http_lua_ctx_t *ctx, lua_State *L,
 
 
 static void
-mx_http_lua_resume_handler(struct ev_loop *loop, ev_timer *w, int revents)
+mx_http_lua_resume_queued(void)
 {
     mx_uint_t           n;
     mx_http_lua_ctx_t  *ctx;
 
-    mx_unused(revents);
+    ev_timer_stop(mx_loop, &mx_http_lua_queue_ev);
+    ev_prepare_stop(mx_loop, &mx_http_lua_queue_prep);
 
-    ev_timer_stop(loop, w);
+    mx_http_lua_draining = 1;
 
     /* those queued now; what they wake waits for the next turn */
     for (n = mx_http_lua_queued; n && mx_http_lua_queue; n--) {
@@ -765,10 +790,34 @@ mx_http_lua_resume_handler(struct ev_loop *loop, ev_timer *w, int revents)
         mx_http_lua_resume_posted(ctx);
     }
 
-    if (mx_http_lua_queue && !ev_is_active(w)) {
-        ev_timer_set(w, 0., 0.);
-        ev_timer_start(loop, w);
+    if (mx_http_lua_queue) {
+        mx_http_lua_schedule();
     }
+
+    mx_http_lua_draining = 0;
+}
+
+
+static void
+mx_http_lua_resume_handler(struct ev_loop *loop, ev_timer *w, int revents)
+{
+    mx_unused(loop);
+    mx_unused(w);
+    mx_unused(revents);
+
+    mx_http_lua_resume_queued();
+}
+
+
+static void
+mx_http_lua_resume_prepare(struct ev_loop *loop, ev_prepare *w,
+    int revents)
+{
+    mx_unused(loop);
+    mx_unused(w);
+    mx_unused(revents);
+
+    mx_http_lua_resume_queued();
 }
 
 

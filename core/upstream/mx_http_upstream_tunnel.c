@@ -286,7 +286,7 @@ mx_http_tunnel_process(mx_http_upstream_t *u)
     /* idle: proxy_read_timeout on the upstream, send timeouts on writes */
     clcf = mx_http_get_module_loc_conf(u->r, mx_http_core_module);
 
-    mx_conn_read_timer(pc, ev_is_active(&pc->rev) ? u->conf->read_timeout
+    mx_conn_read_timer(pc, mx_conn_reading(pc) ? u->conf->read_timeout
                                                   : 0);
     mx_conn_write_timer(pc, ev_is_active(&pc->wev) ? u->conf->send_timeout
                                                    : 0);
