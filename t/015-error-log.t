@@ -79,3 +79,20 @@ error line in loc
 --- must_die
 --- error_log
 invalid log level "loud"
+
+
+
+=== TEST 4: what the worker writes to stderr lands in the error log, as in nginx
+--- config
+    location = /t {
+        content_by_lua_block {
+            io.stderr:write("written to stderr by Lua\n")
+            ngx.say("ok")
+        }
+    }
+--- request
+GET /t
+--- response_body
+ok
+--- error_log
+written to stderr by Lua

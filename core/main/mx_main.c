@@ -407,6 +407,8 @@ main(int argc, char **argv)
         return 1;
     }
 
+    mx_log_redirect_stderr();
+
     mx_set_environment(cycle);
 
     if (mx_event_init() != MX_OK) {

@@ -511,6 +511,8 @@ mx_reload(mx_cycle_t *cycle)
         return cycle;
     }
 
+    mx_log_redirect_stderr();
+
     /* old workers finish their requests and leave */
     for (i = 0; i < mx_nworkers; i++) {
         if (mx_workers[i].pid && !mx_workers[i].exiting) {

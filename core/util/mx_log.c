@@ -77,6 +77,19 @@ mx_log_reopen_files(void)
         dup2(fd, f->fd);
         close(fd);
     }
+
+    mx_log_redirect_stderr();
+}
+
+
+void
+mx_log_redirect_stderr(void)
+{
+    int  fd = mx_log_main.file->fd;
+
+    if (fd != STDERR_FILENO && fd != -1) {
+        (void) dup2(fd, STDERR_FILENO);
+    }
 }
 
 

@@ -64,6 +64,12 @@ mx_log_file_t *mx_log_open_file(const char *path);
 
 void mx_log_reopen_files(void);
 
+/*
+ * stderr goes to the main error log, as in nginx: what libraries, Lua's
+ * io.stderr and the sanitizers print lands there.
+ */
+void mx_log_redirect_stderr(void);
+
 /* closes every file but the one given (after a reload) */
 void mx_log_close_unused(void);
 
