@@ -34,8 +34,9 @@ package Test::Nginx::Socket;
 #   (per repeat) instead of the block when the condition holds.
 # Extra failing tests (with Test::Builder's no_ending set, like the real
 # module) are emitted for a client timeout, a refused connection, a bad
-# chunked body, every "Assertion ... failed", "ERROR: AddressSanitizer" or
-# "SUMMARY: UndefinedBehaviorSanitizer" line in error.log, and every further
+# chunked body, every "Assertion ... failed", "ERROR: AddressSanitizer",
+# "SUMMARY: UndefinedBehaviorSanitizer" or "FILE:LINE:COL: runtime error:"
+# (UBSan's report) line in error.log, and every further
 # error.log line matched by a --- no_error_log pattern.
 # When nginx is started but a directive is unknown and
 # TEST_NGINX_IGNORE_MISSING_DIRECTIVES is set, all the block's tests are
@@ -1110,7 +1111,8 @@ sub _check_fatal_lines ($$) {
     for my $line (@$lines) {
         if ($line =~ /\bAssertion .*?failed\b/
             || $line =~ /ERROR: AddressSanitizer/
-            || $line =~ /SUMMARY: UndefinedBehaviorSanitizer/)
+            || $line =~ /SUMMARY: UndefinedBehaviorSanitizer/
+            || $line =~ /^\S+:\d+:\d+: runtime error: /)
         {
             _no_ending();
             (my $l = $line) =~ s/\s+\z//;
