@@ -18,7 +18,7 @@
 use Test::Nginx::Socket;
 
 repeat_each(1);
-plan tests => repeat_each() * 197;   # see the counting rules in Socket.pm
+plan tests => repeat_each() * 202;   # see the counting rules in Socket.pm
 no_long_string();
 run_tests();
 
@@ -944,3 +944,38 @@ file
 [400, 400]
 --- response_body_like eval
 ["400 Bad Request", "400 Bad Request"]
+
+
+
+=== TEST 55: header names by nginx's rules: odd bytes dropped, blanks refused, no colon taken
+--- config
+    location = /a { return 200 "[$http_x_y] [$http_x_w] [$http_nocolon]\n"; }
+--- raw_request eval
+["GET /a HTTP/1.1\r\nHost: x\r\nX_Y: under\r\nX-W: w\r\nConnection: close\r\n\r\n",
+ "GET /a HTTP/1.1\r\nHost: x\r\nX\@Y: at\r\nX-!W: bang\r\nConnection: close\r\n\r\n",
+ "GET /a HTTP/1.1\r\nHost: x\r\nNocolon\r\nX-Y:   v  w  \r\nConnection: close\r\n\r\n",
+ "GET /a HTTP/1.1\r\nHost: x\r\nX Y: sp\r\nConnection: close\r\n\r\n",
+ "GET /a HTTP/1.1\r\nHost: x\r\nX-Y : sp\r\nConnection: close\r\n\r\n",
+ "GET /a HTTP/1.1\r\nHost: x\r\n: v\r\nConnection: close\r\n\r\n"]
+--- error_code eval
+[200, 200, 200, 400, 400, 400]
+--- response_body_like eval
+["^\\[\\] \\[w\\] \\[\\]\$", "^\\[\\] \\[\\] \\[\\]\$", "^\\[v  w\\] \\[\\] \\[\\]\$",
+ "400 Bad Request", "400 Bad Request", "400 Bad Request"]
+--- error_log
+client sent invalid header line: "X_Y: under"
+
+
+
+=== TEST 56: underscores_in_headers on; ignore_invalid_headers off
+--- config
+    underscores_in_headers on;
+    ignore_invalid_headers off;
+    location = /a { return 200 "[$http_x_y]\n"; }
+--- raw_request eval
+["GET /a HTTP/1.1\r\nHost: x\r\nX_Y: under\r\nConnection: close\r\n\r\n",
+ "GET /a HTTP/1.1\r\nHost: x\r\nX\@Y: at\r\nConnection: close\r\n\r\n"]
+--- error_code eval
+[200, 400]
+--- response_body_like eval
+["^\\[under\\]\$", "400 Bad Request"]

@@ -133,6 +133,8 @@ typedef struct {
 
     size_t              client_header_buffer_size;
     size_t              large_client_header_buffers_size;
+    mx_flag_t           underscores_in_headers;
+    mx_flag_t           ignore_invalid_headers;
     mx_uint_t           large_client_header_buffers_num;
     mx_msec_t           client_header_timeout;
 

@@ -141,6 +141,16 @@ static mx_command_t  mx_http_core_commands[] = {
       mx_conf_set_size_slot, MX_HTTP_LOC_CONF_OFFSET,
       offsetof(mx_http_core_loc_conf_t, client_body_buffer_size), NULL },
 
+    { mx_string("underscores_in_headers"),
+      MX_HTTP_MAIN_CONF|MX_HTTP_SRV_CONF|MX_CONF_FLAG,
+      mx_conf_set_flag_slot, MX_HTTP_SRV_CONF_OFFSET,
+      offsetof(mx_http_core_srv_conf_t, underscores_in_headers), NULL },
+
+    { mx_string("ignore_invalid_headers"),
+      MX_HTTP_MAIN_CONF|MX_HTTP_SRV_CONF|MX_CONF_FLAG,
+      mx_conf_set_flag_slot, MX_HTTP_SRV_CONF_OFFSET,
+      offsetof(mx_http_core_srv_conf_t, ignore_invalid_headers), NULL },
+
     { mx_string("client_header_buffer_size"),
       MX_HTTP_MAIN_CONF|MX_HTTP_SRV_CONF|MX_CONF_TAKE1,
       mx_conf_set_size_slot, MX_HTTP_SRV_CONF_OFFSET,
@@ -1802,6 +1812,8 @@ mx_http_core_create_srv_conf(mx_conf_t *cf)
     }
 
     cscf->client_header_buffer_size = MX_CONF_UNSET_SIZE;
+    cscf->underscores_in_headers = MX_CONF_UNSET;
+    cscf->ignore_invalid_headers = MX_CONF_UNSET;
     cscf->large_client_header_buffers_num = MX_CONF_UNSET_UINT;
     cscf->large_client_header_buffers_size = MX_CONF_UNSET_SIZE;
     cscf->client_header_timeout = MX_CONF_UNSET_MSEC;
@@ -1819,6 +1831,10 @@ mx_http_core_merge_srv_conf(mx_conf_t *cf, void *parent, void *child)
 
     mx_conf_merge_size_value(conf->client_header_buffer_size,
                              prev->client_header_buffer_size, 1024);
+    mx_conf_merge_value(conf->underscores_in_headers,
+                        prev->underscores_in_headers, 0);
+    mx_conf_merge_value(conf->ignore_invalid_headers,
+                        prev->ignore_invalid_headers, 1);
     mx_conf_merge_uint_value(conf->large_client_header_buffers_num,
                              prev->large_client_header_buffers_num, 4);
     mx_conf_merge_size_value(conf->large_client_header_buffers_size,

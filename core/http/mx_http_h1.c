@@ -1007,32 +1007,85 @@ mx_h1_request_line(mx_http_request_t *r, u_char *p, u_char *end)
 }
 
 
-/* the header lines up to the empty one: MX_OK or a status (logged) */
+/*
+ * The header lines up to the empty one, by nginx's rules: a name is
+ * letters, digits and '-' ('_' with underscores_in_headers); a line with
+ * other bytes in its name is dropped (logged at info) under
+ * ignore_invalid_headers, refused otherwise; a blank or a control byte
+ * in a name, an empty name, or NUL or a lone CR anywhere is refused; a
+ * line without a colon is a name with an empty value. MX_OK or a status
+ * to answer (logged).
+ */
 static mx_uint_t
 mx_h1_header_lines(mx_http_request_t *r, u_char *p, u_char *last)
 {
-    mx_table_elt_t  *h;
-    mx_str_t         name, value;
-    u_char          *bad, *start;
-    int              rc;
+    mx_http_core_srv_conf_t  *cscf = r->srv;
+    mx_table_elt_t           *h;
+    u_char                   *nl, *end, *q, *ne, *v, c;
+    unsigned                  invalid;
 
-    for ( ;; ) {
-        start = p;
-        rc = mx_http_parse_header_line(&p, last, &name, &value, &bad);
+    for ( /* void */ ; p < last; p = nl + 1) {
+        nl = memchr(p, '\n', last - p);
+        if (nl == NULL) {
+            nl = last - 1;
+        }
 
-        if (rc == MX_DONE) {
+        end = (nl > p && nl[-1] == '\r') ? nl - 1 : nl;
+
+        if (end == p) {
             return MX_OK;
         }
 
-        if (rc != MX_OK) {
-            if (rc == MX_AGAIN) {
-                bad = last - 1;
+        invalid = 0;
+
+        for (q = p; q < end && *q != ':'; q++) {
+            c = *q;
+
+            if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+                || (c >= '0' && c <= '9') || c == '-')
+            {
+                continue;
+            }
+
+            if (c <= ' ' || c == 0x7f) {
+                goto bad;
+            }
+
+            if (c != '_' || !cscf->underscores_in_headers) {
+                invalid = 1;
+            }
+        }
+
+        if (q == p) {
+            goto bad;
+        }
+
+        ne = q;
+        v = (q < end) ? q + 1 : end;
+
+        while (v < end && *v == ' ') {
+            v++;
+        }
+
+        for (q = v; q < end; q++) {
+            if (*q == '\0' || *q == '\r') {
+                goto bad;
+            }
+        }
+
+        if (invalid) {
+            if (!cscf->ignore_invalid_headers) {
+                goto bad;
             }
 
             mx_log_error(MX_LOG_INFO, &r->connection->log, 0,
-                         "client sent invalid header line: \"%.*s\\x%02x...\"",
-                         (int) (bad - start), start, (unsigned) *bad);
-            return 400;
+                         "client sent invalid header line: \"%.*s\"",
+                         (int) (end - p), p);
+            continue;
+        }
+
+        while (end > v && end[-1] == ' ') {
+            end--;
         }
 
         h = mx_array_push(&r->headers_in.headers);
@@ -1040,11 +1093,22 @@ mx_h1_header_lines(mx_http_request_t *r, u_char *p, u_char *last)
             return 500;
         }
 
-        h->key = name;
-        h->value = value;
+        h->key.data = p;
+        h->key.len = ne - p;
+        h->value.data = v;
+        h->value.len = end - v;
         h->lowcase_key = NULL;
         h->hash = 1;
     }
+
+    return MX_OK;
+
+bad:
+
+    mx_log_error(MX_LOG_INFO, &r->connection->log, 0,
+                 "client sent invalid header line: \"%.*s\"",
+                 (int) (end - p), p);
+    return 400;
 }
 
 
