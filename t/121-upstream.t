@@ -655,3 +655,61 @@ X-Status: 502, 200
 b
 --- error_log
 upstream sent too big header while reading response header from upstream
+
+
+
+=== TEST 28: max_conns: a peer with that many requests in flight is passed over
+--- http_config
+    server {
+        listen 127.0.0.1:$TEST_NGINX_RAND_PORT_1;
+        location / {
+            content_by_lua_block { ngx.sleep(0.3) ngx.say("A") }
+        }
+    }
+    server {
+        listen 127.0.0.1:$TEST_NGINX_RAND_PORT_2;
+        location / {
+            content_by_lua_block { ngx.sleep(0.3) ngx.say("B") }
+        }
+    }
+    upstream limited {
+        server 127.0.0.1:$TEST_NGINX_RAND_PORT_1 weight=10 max_conns=1;
+        server 127.0.0.1:$TEST_NGINX_RAND_PORT_2;
+    }
+    upstream alone {
+        server 127.0.0.1:$TEST_NGINX_RAND_PORT_1 max_conns=1;
+    }
+--- config
+    location /limited { proxy_pass http://limited; }
+    location /alone { proxy_pass http://alone; }
+
+    location = /t {
+        content_by_lua_block {
+            local function get(uri)
+                local sock = ngx.socket.tcp()
+                sock:settimeout(3000)
+                assert(sock:connect("127.0.0.1", ngx.var.server_port))
+                assert(sock:send("GET " .. uri .. " HTTP/1.0\r\nHost: x\r\n\r\n"))
+                local resp = assert(sock:receive("*a"))
+                return resp:match("^HTTP/1%.%d (%d+)") .. " "
+                       .. (resp:match("\r\n\r\n(%u)\n$") or "-")
+            end
+
+            for _, uri in ipairs{"/limited", "/alone"} do
+                local t1 = ngx.thread.spawn(get, uri)
+                ngx.sleep(0.05)
+                local t2 = ngx.thread.spawn(get, uri)
+                local _, a = ngx.thread.wait(t1)
+                local _, b = ngx.thread.wait(t2)
+                ngx.say(uri, ": ", a, ", ", b)
+            end
+        }
+    }
+--- request
+GET /t
+--- response_body
+/limited: 200 A, 200 B
+/alone: 200 A, 502 -
+--- error_log
+no live upstreams
+--- timeout: 10

@@ -549,11 +549,12 @@ mx_upstream_server(mx_conf_t *cf, mx_command_t *cmd, void *conf)
         if (value[i].len > 10
             && memcmp(value[i].data, "max_conns=", 10) == 0)
         {
-            /* accepted; connections are not limited per peer yet */
+            /* per worker, as nginx without a shared zone */
             n = mx_atoi(value[i].data + 10, value[i].len - 10);
             if (n == MX_ERROR) {
                 goto invalid;
             }
+            s->max_conns = (mx_uint_t) n;
             continue;
         }
 

@@ -27,6 +27,7 @@ typedef struct {
     struct sockaddr_storage  *addrs;         /* getaddrinfo results */
     mx_uint_t                 naddrs;
     mx_int_t                  weight;
+    mx_uint_t                 max_conns;     /* 0: no limit */
     mx_uint_t                 max_fails;
     time_t                    fail_timeout;  /* seconds */
     unsigned                  down:1;
@@ -50,6 +51,7 @@ struct mx_upstream_rr_peer_s {
     time_t                    accessed;
     time_t                    checked;
 
+    mx_uint_t                 max_conns;     /* 0: no limit */
     mx_uint_t                 max_fails;
     time_t                    fail_timeout;
 

@@ -33,12 +33,16 @@ mx_upstream_rr_tried(const mx_upstream_rr_peer_data_t *rrp, mx_uint_t i)
 }
 
 
-/* 1 when max_fails failures within fail_timeout keep the peer out */
+/*
+ * 1 when max_fails failures within fail_timeout keep the peer out, or it
+ * has max_conns connections in use
+ */
 static inline int
 mx_upstream_rr_disabled(const mx_upstream_rr_peer_t *peer, time_t now)
 {
-    return peer->max_fails && peer->fails >= peer->max_fails
-           && now - peer->checked <= peer->fail_timeout;
+    return (peer->max_fails && peer->fails >= peer->max_fails
+            && now - peer->checked <= peer->fail_timeout)
+           || (peer->max_conns && peer->conns >= peer->max_conns);
 }
 
 

@@ -1,4 +1,4 @@
-#include "mx_upstream.h"
+#include "mx_upstream_internal.h"
 #include "mx_event_connect.h"
 
 #include <sys/un.h>
@@ -93,6 +93,7 @@ mx_upstream_rr_build(mx_conf_t *cf, mx_upstream_srv_conf_t *us,
             peer[n].effective_weight = s[i].weight;
             peer[n].current_weight = 0;
             peer[n].max_fails = s[i].max_fails;
+            peer[n].max_conns = s[i].max_conns;
             peer[n].fail_timeout = s[i].fail_timeout;
             peer[n].down = s[i].down;
             n++;
@@ -208,9 +209,7 @@ mx_upstream_rr_pick(mx_upstream_rr_peer_data_t *rrp)
             continue;
         }
 
-        if (peer->max_fails && peer->fails >= peer->max_fails
-            && now - peer->checked <= peer->fail_timeout)
-        {
+        if (mx_upstream_rr_disabled(peer, now)) {
             continue;
         }
 
@@ -253,7 +252,9 @@ mx_upstream_rr_get_peer(mx_upstream_rr_peer_data_t *rrp)
 
     if (peers->single) {
         peer = &peers->peer[0];
-        if (peer->down) {
+        if (peer->down
+            || (peer->max_conns && peer->conns >= peer->max_conns))
+        {
             goto failed;
         }
         rrp->tried[0] |= 1;
