@@ -1541,16 +1541,24 @@ mx_h1_send_continue(mx_h1_conn_t *hc)
 }
 
 
+/* the body is no longer read from the connection (done, or failed) */
+static void
+mx_h1_body_stop(mx_h1_conn_t *hc)
+{
+    hc->c->read_handler = NULL;
+    mx_conn_want_read(hc->c, 0);
+    mx_conn_read_timer(hc->c, 0);
+    hc->c->log.action = NULL;
+}
+
+
 static void
 mx_h1_body_done(mx_h1_conn_t *hc, int rc)
 {
     mx_http_request_t       *r = hc->r;
     mx_http_request_body_t  *rb = r->request_body;
 
-    hc->c->read_handler = NULL;
-    mx_conn_want_read(hc->c, 0);
-    mx_conn_read_timer(hc->c, 0);
-    hc->c->log.action = NULL;
+    mx_h1_body_stop(hc);
 
     if (rc != MX_OK) {
         r->keepalive = 0;
@@ -1591,10 +1599,7 @@ mx_h1_body_pump(mx_h1_conn_t *hc)
         rc = mx_h1_feed_body(hc);
 
         if (rc == MX_OK) {
-            hc->c->read_handler = NULL;
-            mx_conn_want_read(hc->c, 0);
-            mx_conn_read_timer(hc->c, 0);
-            hc->c->log.action = NULL;
+            mx_h1_body_stop(hc);
 
             r->body_read = 1;
             rb->done = 1;
@@ -1683,10 +1688,7 @@ mx_h1_read_unbuffered(mx_http_request_t *r)
 
     if (rc != MX_OK && rc != MX_AGAIN) {
         /* r is finalized with rc: the rest of the body is not read */
-        hc->c->read_handler = NULL;
-        mx_conn_want_read(hc->c, 0);
-        mx_conn_read_timer(hc->c, 0);
-        hc->c->log.action = NULL;
+        mx_h1_body_stop(hc);
         r->keepalive = 0;
         r->body_read = 1;
     }
@@ -1778,9 +1780,7 @@ mx_h1_read_body(mx_http_request_t *r)
             return MX_AGAIN;
         }
 
-        hc->c->read_handler = NULL;
-        mx_conn_want_read(hc->c, 0);
-        mx_conn_read_timer(hc->c, 0);
+        mx_h1_body_stop(hc);
         r->keepalive = 0;
         return rc;
     }
